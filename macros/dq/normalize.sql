@@ -1,0 +1,25 @@
+{#- Shared normalizations, one definition each. -#}
+
+{#- Emails: trimmed and lowercased; null when empty. -#}
+{% macro normalize_email(column) -%}
+    nullif(lower(trim({{ column }})), '')
+{%- endmacro %}
+
+
+{#- A plausible address: local@domain.tld, no spaces, one @. Applied to a normalized email. -#}
+{% macro is_valid_email(column) -%}
+    regexp_full_match({{ column }}, '[a-z0-9._%+''-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}')
+{%- endmacro %}
+
+
+{#- Lookup key for a country text (code, alpha-3 or name): trimmed, lowercased. -#}
+{% macro country_lookup_key(column) -%}
+    nullif(lower(trim({{ column }})), '')
+{%- endmacro %}
+
+
+{#- Age in whole years at a date. -#}
+{% macro age_in_years(birth_date, at_date) -%}
+    date_diff('year', {{ birth_date }}, {{ at_date }})
+        - case when strftime({{ at_date }}, '%m%d') < strftime({{ birth_date }}, '%m%d') then 1 else 0 end
+{%- endmacro %}

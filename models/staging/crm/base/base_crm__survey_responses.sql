@@ -1,0 +1,50 @@
+{{ config(materialized='table') }}
+
+with
+
+source as (
+    select * from {{ raw_table('crm', 'survey_responses') }}
+),
+
+typed as (
+    select
+        {{ typed_columns('crm', 'survey_responses') }}
+        _raw_file,
+        source as raw_record,
+        row_number() over (partition by source) as raw_copy_number,
+    from source
+),
+
+normalized as (
+    select
+        ---------- ids
+        customer_id,
+        ---------- strings
+        lower(question_key) as question_key,
+        lower(answer) as answer,
+        ---------- timestamps
+        answered_at,
+        ---------- audit
+        raw_record,
+        raw_copy_number,
+        _raw_file,
+        {{ value_issues(unparseable_value_checks('crm', 'survey_responses')) }} as value_issues,
+    from typed
+),
+
+checked as (
+    select
+        *,
+        {{ first_matching_rule(missing_required_checks('crm', 'survey_responses', 'normalized') + [
+            ('raw_copy_number > 1', 'duplicate_row', none),
+        ]) }} as rejected,
+    from normalized
+)
+
+select
+    customer_id,
+    question_key,
+    answer,
+    answered_at,
+    {{ quarantine_columns() }}
+from checked

@@ -1,0 +1,7 @@
+with
+
+consents as (
+    {{ clean_rows(ref('base_crm__consents')) }}
+)
+
+select * from consents

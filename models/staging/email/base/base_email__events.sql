@@ -1,0 +1,90 @@
+{{ config(materialized='table') }}
+
+with
+
+source as (
+    select * from {{ raw_table('email', 'email_events') }}
+),
+
+raw_customers as (
+    select * from {{ ref('base_crm__customers') }}
+),
+
+customer_creations as (
+    select
+        customer_id,
+        min(created_at) as customer_created_at,
+    from raw_customers
+    where customer_id is not null
+    group by customer_id
+),
+
+typed as (
+    select
+        {{ typed_columns('email', 'email_events') }}
+        _raw_file,
+        source as raw_record,
+        row_number() over (partition by source) as raw_copy_number,
+    from source
+),
+
+normalized as (
+    select
+        ---------- ids
+        typed.event_id,
+        typed.customer_id,
+        typed.lead_id,
+        typed.campaign_id,
+        ---------- strings
+        lower(typed.event_type) as event_type,
+        ---------- timestamps
+        typed.occurred_at,
+        customer_creations.customer_created_at,
+        ---------- audit
+        typed.raw_record,
+        typed.raw_copy_number,
+        typed._raw_file,
+        {{ value_issues(unparseable_value_checks('email', 'email_events')) }} as value_issues,
+    from typed
+    left join customer_creations
+        on typed.customer_id = customer_creations.customer_id
+),
+
+checked as (
+    select
+        *,
+        {{ first_matching_rule(missing_required_checks('email', 'email_events', 'normalized') + [
+            ('raw_copy_number > 1', 'duplicate_row', none),
+            ("event_type not in ('sent', 'delivered', 'open', 'click', 'bounce', 'unsubscribe', 'complaint')",
+             'unknown_code', 'event_type'),
+            ('occurred_at > ' ~ build_time(), 'future_timestamp', 'occurred_at'),
+            ('occurred_at < customer_created_at', 'event_before_subject_created', 'occurred_at'),
+        ]) }} as first_rejection,
+    from normalized
+),
+
+deduplicated as (
+    select
+        *,
+        coalesce(
+            first_rejection,
+            case
+                when row_number() over (
+                    partition by event_id, first_rejection is null
+                    order by occurred_at desc, cast(raw_record as varchar)
+                ) > 1
+                    then {'reject_reason': 'duplicate_key', 'reject_column': 'event_id'}
+            end
+        ) as rejected,
+    from checked
+)
+
+select
+    event_id,
+    customer_id,
+    lead_id,
+    campaign_id,
+    event_type,
+    occurred_at,
+    {{ quarantine_columns() }}
+from deduplicated

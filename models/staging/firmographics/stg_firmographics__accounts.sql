@@ -1,0 +1,7 @@
+with
+
+accounts as (
+    {{ clean_rows(ref('base_firmographics__accounts')) }}
+)
+
+select * from accounts
