@@ -9,13 +9,18 @@
 {% macro first_matching_rule(rules) -%}
     case
     {%- for condition, reason_code, column_name in rules %}
-        when {{ condition }}
-            then {
-                'reject_reason': '{{ reason_code }}',
-                'reject_column': {{ "'" ~ column_name ~ "'" if column_name else 'cast(null as varchar)' }}
-            }
+        when {{ condition }} then {{ rejection(reason_code, column_name) }}
     {%- endfor %}
     end
+{%- endmacro %}
+
+
+{#- A rejection: the struct {reject_reason, reject_column} a base model carries for a quarantined row. -#}
+{% macro rejection(reason_code, column_name=none) -%}
+    {
+        'reject_reason': '{{ reason_code }}',
+        'reject_column': {{ "'" ~ column_name ~ "'" if column_name else 'cast(null as varchar)' }}
+    }
 {%- endmacro %}
 
 

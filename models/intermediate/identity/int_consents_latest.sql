@@ -19,7 +19,7 @@ resolved as (
         end as subject_id,
         consents.purpose,
         consents.is_granted,
-        consents.recorded_at,
+        consents.recorded_at
     from consents
     left join customer_ids
         on
@@ -32,9 +32,9 @@ select
     subject_id,
     purpose,
     is_granted,
-    recorded_at,
+    recorded_at
 from resolved
 qualify row_number() over (
-    partition by subject_type, subject_id, purpose
-    order by recorded_at desc, is_granted asc
-) = 1
+        partition by subject_type, subject_id, purpose
+        order by recorded_at desc, is_granted asc
+    ) = 1

@@ -32,11 +32,14 @@ survey_responses as (
 seen_ids as (
     select customer_id as source_customer_id from orders
     union
-    select customer_id from web_events where customer_id is not null
+    select customer_id from web_events
+    where customer_id is not null
     union
-    select customer_id from email_events where customer_id is not null
+    select customer_id from email_events
+    where customer_id is not null
     union
-    select subject_id from consents where subject_type = 'customer'
+    select subject_id from consents
+    where subject_type = 'customer'
     union
     select customer_id from survey_responses
 ),
@@ -45,19 +48,19 @@ mapped as (
     select
         customer_id as source_customer_id,
         customer_id,
-        'crm' as resolution,
+        'crm' as resolution
     from customers
     union all
     select
         merged_customer_id as source_customer_id,
         survivor_customer_id as customer_id,
-        'merged_by_email' as resolution,
+        'merged_by_email' as resolution
     from customer_merges
     union all
     select
         seen_ids.source_customer_id,
         seen_ids.source_customer_id as customer_id,
-        'seen_outside_crm' as resolution,
+        'seen_outside_crm' as resolution
     from seen_ids
     where
         seen_ids.source_customer_id not in (select customers.customer_id from customers)
@@ -67,5 +70,5 @@ mapped as (
 select
     source_customer_id,
     customer_id,
-    resolution,
+    resolution
 from mapped

@@ -16,7 +16,7 @@ orders as (
 order_only_customers as (
     select
         customer_ids.customer_id,
-        min(orders.ordered_at) as first_ordered_at,
+        min(orders.ordered_at) as first_ordered_at
     from orders
     inner join customer_ids
         on orders.customer_id = customer_ids.source_customer_id
@@ -27,7 +27,7 @@ order_only_customers as (
 merged_counts as (
     select
         customer_id,
-        count(*) - 1 as merged_records,
+        count(*) - 1 as merged_records
     from customer_ids
     where resolution in ('crm', 'merged_by_email')
     group by customer_id
@@ -48,7 +48,7 @@ resolved as (
         customers.birth_date,
         customers.created_at,
         true as is_in_crm,
-        coalesce(merged_counts.merged_records, 0) as merged_records,
+        coalesce(merged_counts.merged_records, 0) as merged_records
     from customers
     left join merged_counts
         on customers.customer_id = merged_counts.customer_id
@@ -67,7 +67,7 @@ resolved as (
         cast(null as date) as birth_date,
         first_ordered_at as created_at,
         false as is_in_crm,
-        0 as merged_records,
+        0 as merged_records
     from order_only_customers
 )
 

@@ -15,7 +15,7 @@ select
     email_events.lead_id,
     email_events.campaign_id,
     email_events.event_type,
-    email_events.occurred_at,
+    email_events.occurred_at
 from email_events
 left join customer_ids
     on email_events.customer_id = customer_ids.source_customer_id

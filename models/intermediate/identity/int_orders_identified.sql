@@ -17,7 +17,7 @@ select
     orders.currency,
     orders.channel,
     orders.amount,
-    orders.ordered_at,
+    orders.ordered_at
 from orders
 inner join customer_ids
     on orders.customer_id = customer_ids.source_customer_id

@@ -20,7 +20,7 @@ select
     web_events.utm_source,
     web_events.utm_medium,
     web_events.utm_campaign,
-    web_events.occurred_at,
+    web_events.occurred_at
 from web_events
 left join customer_ids
     on web_events.customer_id = customer_ids.source_customer_id

@@ -2,45 +2,45 @@
 with
 
 {% for raw in raw_tables() %}
-{%- set relation = ref(raw.staging) %}
-{%- set columns = adapter.get_columns_in_relation(relation) if execute else [] %}
-{{ raw.table }}_counts as (
-    unpivot (
-        select
-            count(*) as row_count,
-            {%- for column in columns %}
-            count({{ adapter.quote(column.name) }}) as {{ adapter.quote(column.name) }},
-            {%- endfor %}
-        from {{ relation }}
-    )
-    on columns(* exclude (row_count))
-    into name column_name value non_null_rows
-),
+    {%- set relation = ref(raw.staging) %}
+    {%- set columns = adapter.get_columns_in_relation(relation) if execute else [] %}
+    {{ raw.table }}_counts as (
+        unpivot (
+            select
+                {%- for column in columns %}
+                    count({{ adapter.quote(column.name) }}) as {{ adapter.quote(column.name) }},
+                {%- endfor %}
+                count(*) as row_count
+            from {{ relation }}
+        )
+        on columns(* exclude (row_count))
+        into name column_name value non_null_rows
+    ),
 
-{{ raw.table }}_completeness as (
-    select
-        '{{ raw.source }}' as source_name,
-        '{{ raw.table }}' as table_name,
-        column_name,
-        row_count as rows,
-        non_null_rows,
-    from {{ raw.table }}_counts
-),
+    {{ raw.table }}_completeness as (
+        select
+            '{{ raw.source }}' as source_name,
+            '{{ raw.table }}' as table_name,
+            column_name,
+            row_count,
+            non_null_rows
+        from {{ raw.table }}_counts
+    ),
 
 {% endfor %}
 unioned as (
-{%- for raw in raw_tables() %}
-    select * from {{ raw.table }}_completeness
-    {{- "\n    union all" if not loop.last }}
-{%- endfor %}
+    {%- for raw in raw_tables() %}
+        select * from {{ raw.table }}_completeness
+        {{- "\n    union all" if not loop.last }}
+    {%- endfor %}
 )
 
 select
     source_name,
     table_name,
     column_name,
-    rows,
+    row_count as rows_total,
     non_null_rows,
-    case when rows > 0 then non_null_rows / rows end as non_null_share,
+    case when row_count > 0 then non_null_rows / row_count end as non_null_share
 from unioned
 order by source_name, table_name, column_name

@@ -2,32 +2,32 @@
 with
 
 {% for raw in raw_tables() %}
-{{ raw.table }}_issues as (
-    select
-        '{{ raw.source }}' as source_name,
-        '{{ raw.table }}' as table_name,
-        unnest(value_issues, recursive := true),
-        reject_reason is not null as is_row_quarantined,
-        raw_values,
-        _raw_file as raw_file,
-    from {{ ref(raw.base) }}
-    where len(value_issues) > 0
-),
+    {{ raw.table }}_issues as (
+        select
+            '{{ raw.source }}' as source_name,
+            '{{ raw.table }}' as table_name,
+            unnest(value_issues) as issue,
+            reject_reason is not null as is_row_quarantined,
+            raw_values,
+            _raw_file as raw_file
+        from {{ ref(raw.base) }}
+        where len(value_issues) > 0
+    ),
 
 {% endfor %}
 unioned as (
-{%- for raw in raw_tables() %}
-    select * from {{ raw.table }}_issues
-    {{- "\n    union all" if not loop.last }}
-{%- endfor %}
+    {%- for raw in raw_tables() %}
+        select * from {{ raw.table }}_issues
+        {{- "\n    union all" if not loop.last }}
+    {%- endfor %}
 )
 
 select
     source_name,
     table_name,
-    column_name,
-    reason_code,
+    issue.column_name,
+    issue.reason_code,
     is_row_quarantined,
     raw_values,
-    raw_file,
+    raw_file
 from unioned

@@ -2,34 +2,34 @@
 with
 
 {% for raw in raw_tables() %}
-{{ raw.table }}_raw as (
-    select
-        '{{ raw.source }}' as source_name,
-        '{{ raw.table }}' as table_name,
-        count(*) as raw_rows,
-    from {{ raw_table(raw.source, raw.table) }}
-),
+    {{ raw.table }}_raw as (
+        select
+            '{{ raw.source }}' as source_name,
+            '{{ raw.table }}' as table_name,
+            count(*) as raw_rows
+        from {{ raw_table(raw.source, raw.table) }}
+    ),
 
-{{ raw.table }}_clean as (
-    select
-        '{{ raw.table }}' as table_name,
-        count(*) as clean_rows,
-    from {{ ref(raw.staging) }}
-),
+    {{ raw.table }}_clean as (
+        select
+            '{{ raw.table }}' as table_name,
+            count(*) as clean_rows
+        from {{ ref(raw.staging) }}
+    ),
 
 {% endfor %}
 raw_counts as (
-{%- for raw in raw_tables() %}
-    select * from {{ raw.table }}_raw
-    {{- "\n    union all" if not loop.last }}
-{%- endfor %}
+    {%- for raw in raw_tables() %}
+        select * from {{ raw.table }}_raw
+        {{- "\n    union all" if not loop.last }}
+    {%- endfor %}
 ),
 
 clean_counts as (
-{%- for raw in raw_tables() %}
-    select * from {{ raw.table }}_clean
-    {{- "\n    union all" if not loop.last }}
-{%- endfor %}
+    {%- for raw in raw_tables() %}
+        select * from {{ raw.table }}_clean
+        {{- "\n    union all" if not loop.last }}
+    {%- endfor %}
 ),
 
 quarantined as (
@@ -40,7 +40,7 @@ quarantine_counts as (
     select
         table_name,
         reject_reason as outcome,
-        count(*) as outcome_rows,
+        count(*) as outcome_rows
     from quarantined
     group by table_name, reject_reason
 ),
@@ -51,7 +51,7 @@ table_totals as (
         raw_counts.table_name,
         raw_counts.raw_rows,
         clean_counts.clean_rows,
-        cast(coalesce(sum(quarantine_counts.outcome_rows), 0) as bigint) as quarantined_rows,
+        cast(coalesce(sum(quarantine_counts.outcome_rows), 0) as bigint) as quarantined_rows
     from raw_counts
     inner join clean_counts
         on raw_counts.table_name = clean_counts.table_name
@@ -64,7 +64,7 @@ outcomes as (
     select
         table_name,
         'clean' as outcome,
-        clean_rows as outcome_rows,
+        clean_rows as outcome_rows
     from table_totals
     union all
     select * from quarantine_counts
@@ -78,7 +78,7 @@ select
     table_totals.raw_rows,
     table_totals.clean_rows,
     table_totals.quarantined_rows,
-    table_totals.raw_rows = table_totals.clean_rows + table_totals.quarantined_rows as is_reconciled,
+    table_totals.raw_rows = table_totals.clean_rows + table_totals.quarantined_rows as is_reconciled
 from table_totals
 inner join outcomes
     on table_totals.table_name = outcomes.table_name

@@ -7,6 +7,6 @@ customers as (
 
 select
     customer_id as merged_customer_id,
-    survivor_customer_id,
+    survivor_customer_id
 from customers
 where reject_reason = 'duplicate_email'

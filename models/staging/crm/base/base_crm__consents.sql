@@ -11,7 +11,7 @@ typed as (
         {{ typed_columns('crm', 'consents') }}
         _raw_file,
         source as raw_record,
-        row_number() over (partition by source) as raw_copy_number,
+        row_number() over (partition by source) as raw_copy_number
     from source
 ),
 
@@ -30,7 +30,7 @@ normalized as (
         raw_record,
         raw_copy_number,
         _raw_file,
-        {{ value_issues(unparseable_value_checks('crm', 'consents')) }} as value_issues,
+        {{ value_issues(unparseable_value_checks('crm', 'consents')) }} as value_issues
     from typed
 ),
 
@@ -42,7 +42,7 @@ checked as (
             ("subject_type not in ('customer', 'lead')", 'unknown_code', 'subject_type'),
             ("purpose not in ('email_marketing', 'ad_targeting', 'profiling')", 'unknown_code', 'purpose'),
             ('recorded_at > ' ~ build_time(), 'future_timestamp', 'recorded_at'),
-        ]) }} as rejected,
+        ]) }} as rejected
     from normalized
 )
 

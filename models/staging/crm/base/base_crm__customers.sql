@@ -15,7 +15,7 @@ typed as (
         {{ typed_columns('crm', 'customers') }}
         _raw_file,
         source as raw_record,
-        row_number() over (partition by source) as raw_copy_number,
+        row_number() over (partition by source) as raw_copy_number
     from source
 ),
 
@@ -25,7 +25,7 @@ normalized as (
         {{ normalize_email('typed.email') }} as email_normalized,
         {{ country_lookup_key('typed.country_code') }} as country_key,
         country_lookups.country_code as country_code_iso,
-        {{ age_in_years('typed.birth_date', 'cast(' ~ build_time() ~ ' as date)') }} as age_years,
+        {{ age_in_years('typed.birth_date', 'cast(' ~ build_time() ~ ' as date)') }} as age_years
     from typed
     left join country_lookups
         on {{ country_lookup_key('typed.country_code') }} = country_lookups.lookup_key
@@ -58,7 +58,7 @@ cleaned as (
              'email', 'invalid_email'),
             ('age_years not between 0 and 120', 'birth_date', 'impossible_birth_date'),
             ('country_key is not null and country_code_iso is null', 'country_code', 'unknown_country_code'),
-        ]) }} as value_issues,
+        ]) }} as value_issues
     from normalized
 ),
 
@@ -67,7 +67,7 @@ checked as (
         *,
         {{ first_matching_rule(missing_required_checks('crm', 'customers', 'cleaned') + [
             ('raw_copy_number > 1', 'duplicate_row', none),
-        ]) }} as first_rejection,
+        ]) }} as first_rejection
     from cleaned
 ),
 
@@ -78,12 +78,12 @@ deduplicated as (
             first_rejection,
             case
                 when row_number() over (
-                    partition by customer_id, first_rejection is null
-                    order by created_at desc nulls last, cast(raw_record as varchar)
-                ) > 1
-                    then {'reject_reason': 'duplicate_key', 'reject_column': 'customer_id'}
+                        partition by customer_id, first_rejection is null
+                        order by created_at desc nulls last, cast(raw_record as varchar)
+                    ) > 1
+                    then {{ rejection('duplicate_key', 'customer_id') }}
             end
-        ) as key_rejection,
+        ) as key_rejection
     from checked
 ),
 
@@ -94,11 +94,11 @@ merged as (
         case
             when key_rejection is null and email is not null
                 then first_value(customer_id) over (
-                    partition by email, key_rejection is null
-                    order by created_at asc nulls last, customer_id asc
-                )
+                        partition by email, key_rejection is null
+                        order by created_at asc nulls last, customer_id asc
+                    )
             when key_rejection is null then customer_id
-        end as survivor_customer_id,
+        end as survivor_customer_id
     from deduplicated
 ),
 
@@ -109,9 +109,9 @@ final as (
             key_rejection,
             case
                 when survivor_customer_id != customer_id
-                    then {'reject_reason': 'duplicate_email', 'reject_column': 'email'}
+                    then {{ rejection('duplicate_email', 'email') }}
             end
-        ) as rejected,
+        ) as rejected
     from merged
 )
 

@@ -15,7 +15,7 @@ typed as (
         {{ typed_columns('crm', 'leads') }}
         _raw_file,
         source as raw_record,
-        row_number() over (partition by source) as raw_copy_number,
+        row_number() over (partition by source) as raw_copy_number
     from source
 ),
 
@@ -24,7 +24,7 @@ normalized as (
         typed.*,
         {{ normalize_email('typed.email') }} as email_normalized,
         {{ country_lookup_key('typed.country_code') }} as country_key,
-        country_lookups.country_code as country_code_iso,
+        country_lookups.country_code as country_code_iso
     from typed
     left join country_lookups
         on {{ country_lookup_key('typed.country_code') }} = country_lookups.lookup_key
@@ -57,7 +57,7 @@ cleaned as (
              'email', 'invalid_email'),
             ('country_key is not null and country_code_iso is null', 'country_code', 'unknown_country_code'),
             ('opportunity_amount < 0', 'opportunity_amount', 'out_of_range_value'),
-        ]) }} as value_issues,
+        ]) }} as value_issues
     from normalized
 ),
 
@@ -67,7 +67,7 @@ checked as (
         {{ first_matching_rule(missing_required_checks('crm', 'leads', 'cleaned') + [
             ('raw_copy_number > 1', 'duplicate_row', none),
             ('created_at > ' ~ build_time(), 'future_timestamp', 'created_at'),
-        ]) }} as first_rejection,
+        ]) }} as first_rejection
     from cleaned
 ),
 
@@ -78,12 +78,12 @@ deduplicated as (
             first_rejection,
             case
                 when row_number() over (
-                    partition by lead_id, first_rejection is null
-                    order by created_at desc, cast(raw_record as varchar)
-                ) > 1
-                    then {'reject_reason': 'duplicate_key', 'reject_column': 'lead_id'}
+                        partition by lead_id, first_rejection is null
+                        order by created_at desc, cast(raw_record as varchar)
+                    ) > 1
+                    then {{ rejection('duplicate_key', 'lead_id') }}
             end
-        ) as rejected,
+        ) as rejected
     from checked
 )
 

@@ -11,7 +11,7 @@ typed as (
         {{ typed_columns('crm', 'survey_responses') }}
         _raw_file,
         source as raw_record,
-        row_number() over (partition by source) as raw_copy_number,
+        row_number() over (partition by source) as raw_copy_number
     from source
 ),
 
@@ -28,7 +28,7 @@ normalized as (
         raw_record,
         raw_copy_number,
         _raw_file,
-        {{ value_issues(unparseable_value_checks('crm', 'survey_responses')) }} as value_issues,
+        {{ value_issues(unparseable_value_checks('crm', 'survey_responses')) }} as value_issues
     from typed
 ),
 
@@ -37,7 +37,7 @@ checked as (
         *,
         {{ first_matching_rule(missing_required_checks('crm', 'survey_responses', 'normalized') + [
             ('raw_copy_number > 1', 'duplicate_row', none),
-        ]) }} as rejected,
+        ]) }} as rejected
     from normalized
 )
 

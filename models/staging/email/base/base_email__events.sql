@@ -13,7 +13,7 @@ raw_customers as (
 customer_creations as (
     select
         customer_id,
-        min(created_at) as customer_created_at,
+        min(created_at) as customer_created_at
     from raw_customers
     where customer_id is not null
     group by customer_id
@@ -24,7 +24,7 @@ typed as (
         {{ typed_columns('email', 'email_events') }}
         _raw_file,
         source as raw_record,
-        row_number() over (partition by source) as raw_copy_number,
+        row_number() over (partition by source) as raw_copy_number
     from source
 ),
 
@@ -44,7 +44,7 @@ normalized as (
         typed.raw_record,
         typed.raw_copy_number,
         typed._raw_file,
-        {{ value_issues(unparseable_value_checks('email', 'email_events')) }} as value_issues,
+        {{ value_issues(unparseable_value_checks('email', 'email_events')) }} as value_issues
     from typed
     left join customer_creations
         on typed.customer_id = customer_creations.customer_id
@@ -59,7 +59,7 @@ checked as (
              'unknown_code', 'event_type'),
             ('occurred_at > ' ~ build_time(), 'future_timestamp', 'occurred_at'),
             ('occurred_at < customer_created_at', 'event_before_subject_created', 'occurred_at'),
-        ]) }} as first_rejection,
+        ]) }} as first_rejection
     from normalized
 ),
 
@@ -70,12 +70,12 @@ deduplicated as (
             first_rejection,
             case
                 when row_number() over (
-                    partition by event_id, first_rejection is null
-                    order by occurred_at desc, cast(raw_record as varchar)
-                ) > 1
-                    then {'reject_reason': 'duplicate_key', 'reject_column': 'event_id'}
+                        partition by event_id, first_rejection is null
+                        order by occurred_at desc, cast(raw_record as varchar)
+                    ) > 1
+                    then {{ rejection('duplicate_key', 'event_id') }}
             end
-        ) as rejected,
+        ) as rejected
     from checked
 )
 

@@ -15,7 +15,7 @@ typed as (
         {{ typed_columns('firmographics', 'accounts') }}
         _raw_file,
         source as raw_record,
-        row_number() over (partition by source) as raw_copy_number,
+        row_number() over (partition by source) as raw_copy_number
     from source
 ),
 
@@ -24,7 +24,7 @@ normalized as (
         typed.*,
         {{ country_lookup_key('typed.country_code') }} as country_key,
         country_lookups.country_code as country_code_iso,
-        year(cast({{ build_time() }} as date)) as build_year,
+        year(cast({{ build_time() }} as date)) as build_year
     from typed
     left join country_lookups
         on {{ country_lookup_key('typed.country_code') }} = country_lookups.lookup_key
@@ -36,7 +36,7 @@ cleaned as (
         account_id,
         ---------- strings
         account_name,
-        lower(domain) as domain,
+        lower(domain) as account_domain,
         industry,
         country_code_iso as country_code,
         ---------- numerics
@@ -52,7 +52,7 @@ cleaned as (
             ('employee_count < 0', 'employee_count', 'out_of_range_value'),
             ('annual_revenue < 0', 'annual_revenue', 'out_of_range_value'),
             ('founded_year not between 1800 and build_year', 'founded_year', 'out_of_range_value'),
-        ]) }} as value_issues,
+        ]) }} as value_issues
     from normalized
 ),
 
@@ -61,7 +61,7 @@ checked as (
         *,
         {{ first_matching_rule(missing_required_checks('firmographics', 'accounts', 'cleaned') + [
             ('raw_copy_number > 1', 'duplicate_row', none),
-        ]) }} as first_rejection,
+        ]) }} as first_rejection
     from cleaned
 ),
 
@@ -72,19 +72,19 @@ deduplicated as (
             first_rejection,
             case
                 when row_number() over (
-                    partition by account_id, first_rejection is null
-                    order by cast(raw_record as varchar)
-                ) > 1
-                    then {'reject_reason': 'duplicate_key', 'reject_column': 'account_id'}
+                        partition by account_id, first_rejection is null
+                        order by cast(raw_record as varchar)
+                    ) > 1
+                    then {{ rejection('duplicate_key', 'account_id') }}
             end
-        ) as rejected,
+        ) as rejected
     from checked
 )
 
 select
     account_id,
     account_name,
-    domain,
+    account_domain,
     industry,
     country_code,
     employee_count,

@@ -13,7 +13,7 @@ raw_orders as (
 order_states as (
     select
         order_id,
-        bool_or(reject_reason is null) as has_clean_row,
+        bool_or(reject_reason is null) as has_clean_row
     from raw_orders
     where order_id is not null
     group by order_id
@@ -24,7 +24,7 @@ typed as (
         {{ typed_columns('shop', 'order_items') }}
         _raw_file,
         source as raw_record,
-        row_number() over (partition by source) as raw_copy_number,
+        row_number() over (partition by source) as raw_copy_number
     from source
 ),
 
@@ -44,7 +44,7 @@ normalized as (
         typed.raw_record,
         typed.raw_copy_number,
         typed._raw_file,
-        {{ value_issues(unparseable_value_checks('shop', 'order_items')) }} as value_issues,
+        {{ value_issues(unparseable_value_checks('shop', 'order_items')) }} as value_issues
     from typed
     left join order_states
         on typed.order_id = order_states.order_id
@@ -59,7 +59,7 @@ checked as (
             ('not order_has_clean_row', 'parent_quarantined', 'order_id'),
             ('quantity = 0', 'zero_quantity', 'quantity'),
             ('unit_price < 0', 'negative_unit_price', 'unit_price'),
-        ]) }} as first_rejection,
+        ]) }} as first_rejection
     from normalized
 ),
 
@@ -74,9 +74,9 @@ deduplicated as (
                         partition by order_id, line_number, first_rejection is null
                         order by cast(raw_record as varchar)
                     ) > 1
-                    then {'reject_reason': 'duplicate_key', 'reject_column': 'line_number'}
+                    then {{ rejection('duplicate_key', 'line_number') }}
             end
-        ) as rejected,
+        ) as rejected
     from checked
 )
 

@@ -11,7 +11,7 @@ typed as (
         {{ typed_columns('shop', 'orders') }}
         _raw_file,
         source as raw_record,
-        row_number() over (partition by source) as raw_copy_number,
+        row_number() over (partition by source) as raw_copy_number
     from source
 ),
 
@@ -32,7 +32,7 @@ normalized as (
         raw_record,
         raw_copy_number,
         _raw_file,
-        {{ value_issues(unparseable_value_checks('shop', 'orders')) }} as value_issues,
+        {{ value_issues(unparseable_value_checks('shop', 'orders')) }} as value_issues
     from typed
 ),
 
@@ -44,7 +44,7 @@ checked as (
             ("order_status not in ('completed', 'cancelled', 'returned')", 'unknown_code', 'status'),
             ("order_status = 'completed' and amount <= 0", 'non_positive_amount', 'amount'),
             ('ordered_at > ' ~ build_time(), 'future_timestamp', 'ordered_at'),
-        ]) }} as first_rejection,
+        ]) }} as first_rejection
     from normalized
 ),
 
@@ -55,12 +55,12 @@ deduplicated as (
             first_rejection,
             case
                 when row_number() over (
-                    partition by order_id, first_rejection is null
-                    order by ordered_at desc, cast(raw_record as varchar)
-                ) > 1
-                    then {'reject_reason': 'duplicate_key', 'reject_column': 'order_id'}
+                        partition by order_id, first_rejection is null
+                        order by ordered_at desc, cast(raw_record as varchar)
+                    ) > 1
+                    then {{ rejection('duplicate_key', 'order_id') }}
             end
-        ) as rejected,
+        ) as rejected
     from checked
 )
 

@@ -11,7 +11,7 @@ typed as (
         {{ typed_columns('web', 'web_events') }}
         _raw_file,
         source as raw_record,
-        row_number() over (partition by source) as raw_copy_number,
+        row_number() over (partition by source) as raw_copy_number
     from source
 ),
 
@@ -35,7 +35,7 @@ normalized as (
         raw_record,
         raw_copy_number,
         _raw_file,
-        {{ value_issues(unparseable_value_checks('web', 'web_events')) }} as value_issues,
+        {{ value_issues(unparseable_value_checks('web', 'web_events')) }} as value_issues
     from typed
 ),
 
@@ -47,7 +47,7 @@ checked as (
             ("event_type not in ('page_view', 'product_view', 'add_to_cart', 'checkout', 'search', "
              ~ "'video_play', 'form_submit')", 'unknown_code', 'event_type'),
             ('occurred_at > ' ~ build_time(), 'future_timestamp', 'occurred_at'),
-        ]) }} as first_rejection,
+        ]) }} as first_rejection
     from normalized
 ),
 
@@ -58,12 +58,12 @@ deduplicated as (
             first_rejection,
             case
                 when row_number() over (
-                    partition by event_id, first_rejection is null
-                    order by occurred_at desc, cast(raw_record as varchar)
-                ) > 1
-                    then {'reject_reason': 'duplicate_key', 'reject_column': 'event_id'}
+                        partition by event_id, first_rejection is null
+                        order by occurred_at desc, cast(raw_record as varchar)
+                    ) > 1
+                    then {{ rejection('duplicate_key', 'event_id') }}
             end
-        ) as rejected,
+        ) as rejected
     from checked
 )
 

@@ -1,0 +1,104 @@
+"""Shared fixtures: a real `dbt build` on a real DuckDB file, isolated per test.
+
+`run_dbt` runs the dbt CLI of this venv in a subprocess with its own warehouse file, target and log
+directories, so tests never share state with each other or with `make run`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+BIN_DIR = Path(sys.executable).parent
+ONLINE_RETAIL = PROJECT_DIR.parent / "shared" / "data" / "online_retail" / "online_retail.csv.gz"
+
+
+@dataclass
+class DbtRun:
+    """The outcome of one dbt invocation: exit code, combined output and its warehouse file."""
+
+    returncode: int
+    output: str
+    warehouse: Path
+
+    def query(self, sql: str) -> list[tuple]:
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            return con.execute(sql).fetchall()
+
+    def frame(self, sql: str):
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            return con.execute(sql).df()
+
+
+def run_dbt(
+    args: list[str],
+    *,
+    raw_dir: Path,
+    work_dir: Path,
+    dbt_vars: dict | None = None,
+    project_dir: Path = PROJECT_DIR,
+    check: bool = True,
+) -> DbtRun:
+    """Run `dbt <args>` against `raw_dir`, writing the warehouse and dbt artifacts under `work_dir`."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    warehouse = work_dir / "warehouse.duckdb"
+    env = {
+        **os.environ,
+        "RAW_DATA_DIR": str(raw_dir),
+        "WAREHOUSE_PATH": str(warehouse),
+        "DBT_TARGET_PATH": str(work_dir / "target"),
+        "DBT_LOG_PATH": str(work_dir / "logs"),
+        "DBT_PROFILES_DIR": str(project_dir),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    command = [str(BIN_DIR / "dbt"), *args, "--project-dir", str(project_dir)]
+    if dbt_vars:
+        command += ["--vars", json.dumps(dbt_vars)]
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, cwd=project_dir)
+    run = DbtRun(proc.returncode, proc.stdout + proc.stderr, warehouse)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"dbt {' '.join(args)} failed ({proc.returncode}):\n{run.output[-6000:]}")
+    return run
+
+
+@pytest.fixture
+def dbt(tmp_path: Path) -> Callable[..., DbtRun]:
+    """`dbt(args, raw_dir=..., dbt_vars=..., check=...)` with a fresh work dir per test."""
+    counter = iter(range(1_000))
+
+    def _run(args: list[str], *, raw_dir: Path, **kwargs) -> DbtRun:
+        return run_dbt(args, raw_dir=raw_dir, work_dir=tmp_path / f"dbt{next(counter)}", **kwargs)
+
+    return _run
+
+
+@dataclass
+class DemoData:
+    raw_dir: Path
+    truth_dir: Path
+
+
+@pytest.fixture(scope="session")
+def demo_s(tmp_path_factory: pytest.TempPathFactory) -> DemoData:
+    """Demo data at scale S (seed 42), generated once per test session."""
+    from audience.generate import generate
+
+    root = tmp_path_factory.mktemp("demo_s")
+    generate(scale="S", seed=42, out_dir=root / "raw", truth_dir=root / "truth")
+    return DemoData(root / "raw", root / "truth")
+
+
+@pytest.fixture(scope="session")
+def demo_s_build(demo_s: DemoData, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DbtRun]:
+    """One full `dbt build` of the S demo data, shared by the tests that only read its outputs."""
+    run = run_dbt(["build"], raw_dir=demo_s.raw_dir, work_dir=tmp_path_factory.mktemp("demo_s_build"))
+    yield run
