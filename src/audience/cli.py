@@ -11,18 +11,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="audience", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    gen = commands.add_parser("generate", help="write demo raw data (every contract table) and its ground truth")
+    gen = commands.add_parser(
+        "generate", help="write demo raw data (every contract table) and its ground truth"
+    )
     gen.add_argument("--scale", choices=["S", "M", "L"], default="S")
     gen.add_argument("--seed", type=int, default=42)
     gen.add_argument("--out", default="data/raw", help="raw data directory (the dbt var raw_data_dir)")
     gen.add_argument("--truth", default="data/truth", help="ground-truth directory; no model reads it")
     gen.add_argument("--format", choices=["parquet", "csv"], default="parquet")
 
-    imp = commands.add_parser("import-online-retail", help="turn the UCI Online Retail export into the raw contract")
+    imp = commands.add_parser(
+        "import-online-retail", help="turn the UCI Online Retail export into the raw contract"
+    )
     imp.add_argument("--src", default="../shared/data/online_retail/online_retail.csv.gz")
     imp.add_argument("--out", default="data/raw_online_retail")
 
     commands.add_parser("summary", help="print a short table of what the last build produced")
+
+    bench = commands.add_parser(
+        "bench", help="generate or reuse data at a scale, dbt build, write bench/results/"
+    )
+    bench.add_argument("--scale", choices=["S", "M", "L"], default="S")
+    bench.add_argument("--seed", type=int, default=42)
 
     args = parser.parse_args(argv)
     if args.command == "generate":
@@ -37,6 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from audience.summary import print_summary
 
         print_summary()
+    elif args.command == "bench":
+        from audience.bench import run_bench
+
+        run_bench(scale=args.scale, seed=args.seed)
     return 0
 
 

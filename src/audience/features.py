@@ -27,7 +27,7 @@ class FeatureSpec:
 def registry_specs(registry: pd.DataFrame, *, model_name: str, use: str) -> list[FeatureSpec]:
     """The features of ``model_name`` declared for ``use`` (e.g. ``clustering``), in a stable order.
 
-    ``registry`` is the ``feature_registry`` table: columns ``model_name``, ``feature_name``, ``role``,
+    ``registry`` is the ``feature_registry`` table: columns ``model_name``, ``feature_name``, ``feature_role``,
     ``use_case``. Raises ``ValueError`` when nothing is declared, naming the model and the use.
     """
     rows = registry[(registry["model_name"] == model_name) & (registry["use_case"] == use)]
@@ -36,8 +36,8 @@ def registry_specs(registry: pd.DataFrame, *, model_name: str, use: str) -> list
             f"feature registry declares no '{use}' features on model '{model_name}': "
             f"add meta: {{feature: {{role: numeric, use: [{use}]}}}} to its columns in YAML"
         )
-    bad = sorted(set(rows["role"]) - {"numeric", "categorical"})
+    bad = sorted(set(rows["feature_role"]) - {"numeric", "categorical"})
     if bad:
         raise ValueError(f"feature registry: unknown role(s) {bad} on model '{model_name}'")
     rows = rows.sort_values("feature_name")
-    return [FeatureSpec(name=n, role=r) for n, r in zip(rows["feature_name"], rows["role"], strict=True)]
+    return [FeatureSpec(name=n, role=r) for n, r in zip(rows["feature_name"], rows["feature_role"], strict=True)]

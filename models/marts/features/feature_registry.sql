@@ -1,0 +1,50 @@
+{#-
+    The feature registry: one row per (model, feature, use) declared in YAML as
+        columns: - name: <feature>
+                   meta: {feature: {role: numeric|categorical, use: [clustering, propensity, lead_scoring]}}
+    Python models read their inputs from here, so a feature is added with one SQL column and one
+    YAML entry. Built from the project graph at run time.
+-#}
+{%- set entries = [] -%}
+{%- if execute -%}
+    {%- for node in graph.nodes.values()
+        if node.resource_type == 'model' and node.package_name == project_name -%}
+        {%- for column_name, column in node.columns.items() -%}
+            {%- set meta = column.get('meta') or column.get('config', {}).get('meta', {}) or {} -%}
+            {%- set feature = meta.get('feature') -%}
+            {%- if feature -%}
+                {%- for use_case in feature.get('use', []) -%}
+                    {%- do entries.append((node.name, column_name, feature.get('role'), use_case)) -%}
+                {%- endfor -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+{%- endif -%}
+
+with
+
+declared as (
+    {%- if entries %}
+    select * from (
+        values
+        {%- for model_name, feature_name, role, use_case in entries | sort %}
+            ('{{ model_name }}', '{{ feature_name }}', '{{ role }}', '{{ use_case }}')
+            {{- "," if not loop.last }}
+        {%- endfor %}
+    ) as declared_features (model_name, feature_name, feature_role, use_case)
+    {%- else %}
+    select
+        cast(null as varchar) as model_name,
+        cast(null as varchar) as feature_name,
+        cast(null as varchar) as feature_role,
+        cast(null as varchar) as use_case
+    where false
+    {%- endif %}
+)
+
+select
+    model_name,
+    feature_name,
+    feature_role,
+    use_case
+from declared
