@@ -1,0 +1,290 @@
+"""What the dbt Python models call: read relations, fit once per build, hand back plain frames.
+
+A dbt Python model stays thin (read refs and config, call one function here, return a frame). Several
+output tables come from one fit (segments, centroids, scaler parameters ...), so a fit is cached in
+the dbt process, keyed by a content fingerprint of its inputs and its settings: the first output
+model of a build fits, the others reuse the result, and a rebuild on the same data gives the same
+tables. Nothing here reads files or the network; relations come from dbt, settings from YAML config.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import warnings
+from collections.abc import Callable
+from dataclasses import astuple, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from audience import __version__
+from audience.clustering import SegmentationResult, fit_segments
+from audience.features import registry_specs
+from audience.scoring import Economics, ScoringResult, fit_and_score
+
+Settings = dict[str, Any]
+
+_LOCK = threading.Lock()
+_CACHE: dict[str, tuple[tuple, Any]] = {}
+
+
+# ---------------------------------------------------------------- relations
+
+
+def fingerprint(relation: duckdb.DuckDBPyRelation) -> str:
+    """An order-independent content hash of a relation (row count and xor of row hashes), in DuckDB."""
+    rows, digest = relation.query(
+        "fingerprint_input", "select count(*), bit_xor(hash(fingerprint_input)) from fingerprint_input"
+    ).fetchall()[0]
+    return f"{rows}:{digest or 0}"
+
+
+def to_frame(relation: duckdb.DuckDBPyRelation, columns: list[str] | None = None) -> pd.DataFrame:
+    """The relation (only `columns`, when given) as pandas, through Arrow."""
+    if columns is not None:
+        missing = sorted(set(columns) - set(relation.columns))
+        if missing:
+            raise ValueError(f"relation has no column(s) {missing}; it has {relation.columns}")
+        relation = relation.select(*[duckdb.ColumnExpression(c) for c in columns])
+    return relation.to_arrow_table().to_pandas()
+
+
+def previous_table(session: duckdb.DuckDBPyConnection, schema: str, table: str) -> pd.DataFrame | None:
+    """The table as the previous build left it, or None on a first build."""
+    found = session.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchall()[0][0]
+    return session.table(f'"{schema}"."{table}"').to_arrow_table().to_pandas() if found else None
+
+
+def setting(settings: Settings | None, group: str, key: str, cast: Callable[[Any], Any]) -> Any:
+    """One value of a model's settings dict (dbt config `group`, set from vars); an error when missing."""
+    value = (settings or {}).get(key)
+    if value is None or value == "":
+        raise ValueError(
+            f"dbt config '{group}.{key}' is not set: it comes from a var through dbt_project.yml (models: ... +{group})"
+        )
+    if cast is bool and isinstance(value, str):
+        return value.strip().lower() in {"true", "1", "yes"}
+    return cast(value)
+
+
+def _version(*parts: object) -> str:
+    return hashlib.sha256(repr((__version__, *parts)).encode()).hexdigest()[:12]
+
+
+def _cached(key: tuple, compute: Callable[[], Any]) -> Any:
+    """The fit for `key`, computed once; one fit of each kind (key[0]) is kept per process."""
+    with _LOCK:
+        kept = _CACHE.get(key[0])
+        if kept is None or kept[0] != key:
+            _CACHE[key[0]] = (key, compute())
+        return _CACHE[key[0]][1]
+
+
+# ---------------------------------------------------------------- segmentation
+
+
+@dataclass(frozen=True)
+class SegmentationSettings:
+    """Settings of the customer segmentation (vars `segments_*` in dbt_project.yml)."""
+
+    k_min: int
+    k_max: int
+    primary_algorithm: str
+    seed: int
+    selection_sample: int
+
+    @classmethod
+    def from_config(cls, settings: Settings | None) -> SegmentationSettings:
+        return cls(
+            k_min=setting(settings, "segmentation", "k_min", int),
+            k_max=setting(settings, "segmentation", "k_max", int),
+            primary_algorithm=setting(settings, "segmentation", "primary_algorithm", str),
+            seed=setting(settings, "segmentation", "seed", int),
+            selection_sample=setting(settings, "segmentation", "selection_sample", int),
+        )
+
+
+@dataclass
+class SegmentationFit:
+    """One segmentation fit with the version and time every output row carries."""
+
+    result: SegmentationResult
+    model_version: str
+    built_at: datetime
+
+    def table(self, name: str) -> pd.DataFrame:
+        """One output of the fit (a SegmentationResult field) with model_version and built_at."""
+        frame = getattr(self.result, name).copy()
+        frame["model_version"] = self.model_version
+        frame["built_at"] = self.built_at
+        return frame
+
+
+def customer_segmentation(
+    features: duckdb.DuckDBPyRelation,
+    registry: duckdb.DuckDBPyRelation,
+    previous_centroids: pd.DataFrame | None,
+    config: Settings | None,
+) -> SegmentationFit:
+    """Segment customers on the registry's clustering features of `customer_features` (cached per build)."""
+    settings = SegmentationSettings.from_config(config)
+    specs = registry_specs(to_frame(registry), model_name="customer_features", use="clustering")
+    key = ("segments", fingerprint(features), tuple(specs), astuple(settings))
+
+    def compute() -> SegmentationFit:
+        frame = to_frame(features, ["customer_id", *[spec.name for spec in specs]])
+        result = fit_segments(
+            frame,
+            specs,
+            id_column="customer_id",
+            k_min=settings.k_min,
+            k_max=settings.k_max,
+            primary=settings.primary_algorithm,
+            seed=settings.seed,
+            selection_sample=settings.selection_sample,
+            previous_centroids=previous_centroids,
+        )
+        return SegmentationFit(result, _version(key), datetime.now(UTC).replace(tzinfo=None))
+
+    return _cached(key, compute)
+
+
+# ---------------------------------------------------------------- scoring
+
+
+@dataclass(frozen=True)
+class ScoringSettings:
+    """Settings shared by the scoring models (vars `scoring_*` in dbt_project.yml)."""
+
+    seed: int
+    min_class_count: int
+    strict: bool
+    max_train_rows: int
+
+    @classmethod
+    def from_config(cls, settings: Settings | None) -> ScoringSettings:
+        return cls(
+            seed=setting(settings, "scoring", "seed", int),
+            min_class_count=setting(settings, "scoring", "min_class_count", int),
+            strict=setting(settings, "scoring", "strict", bool),
+            max_train_rows=setting(settings, "scoring", "max_train_rows", int),
+        )
+
+
+def _economics(economics: pd.DataFrame, model_name: str) -> Economics:
+    rows = economics[economics["model_name"] == model_name]
+    if len(rows) != 1:
+        raise ValueError(
+            f"seed scoring_economics needs exactly one row for model '{model_name}', has {len(rows)}"
+        )
+    return Economics(float(rows["value_per_conversion"].iloc[0]), float(rows["cost_per_contact"].iloc[0]))
+
+
+def _score(
+    *,
+    model_name: str,
+    id_column: str,
+    registry_model: str,
+    use: str,
+    train: duckdb.DuckDBPyRelation,
+    to_score: duckdb.DuckDBPyRelation,
+    label_column: str,
+    registry: duckdb.DuckDBPyRelation,
+    economics: duckdb.DuckDBPyRelation,
+    config: Settings | None,
+) -> ScoringResult:
+    settings = ScoringSettings.from_config(config)
+    specs = registry_specs(to_frame(registry), model_name=registry_model, use=use)
+    economics_frame = to_frame(economics)
+    key = (
+        model_name,
+        fingerprint(train),
+        fingerprint(to_score),
+        tuple(specs),
+        astuple(settings),
+        fingerprint(economics),
+    )
+
+    def compute() -> ScoringResult:
+        names = [spec.name for spec in specs]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = fit_and_score(
+                to_frame(train, [id_column, *names, label_column]),
+                label_column,
+                to_frame(to_score, [id_column, *names]),
+                specs,
+                id_column=id_column,
+                model_name=model_name,
+                model_version=_version(key),
+                economics=_economics(economics_frame, model_name),
+                seed=settings.seed,
+                min_class_count=settings.min_class_count,
+                strict=settings.strict,
+                max_train_rows=settings.max_train_rows,
+            )
+        for warning in caught:  # surface guardrail warnings in dbt's log
+            print(f"WARNING [{model_name}]: {warning.message}", flush=True)
+        return result
+
+    return _cached(key, compute)
+
+
+def lead_conversion(
+    lead_features: duckdb.DuckDBPyRelation,
+    labels: duckdb.DuckDBPyRelation,
+    registry: duckdb.DuckDBPyRelation,
+    economics: duckdb.DuckDBPyRelation,
+    config: Settings | None,
+) -> ScoringResult:
+    """Lead conversion model: trained on labelled leads, scores every lead."""
+    train = lead_features.join(
+        labels.filter("is_labelled").select("lead_id", "is_converted_within_horizon"), "lead_id"
+    )
+    return _score(
+        model_name="lead_conversion",
+        id_column="lead_id",
+        registry_model="lead_features",
+        use="lead_scoring",
+        train=train,
+        to_score=lead_features,
+        label_column="is_converted_within_horizon",
+        registry=registry,
+        economics=economics,
+        config=config,
+    )
+
+
+def purchase_propensity(
+    training_features: duckdb.DuckDBPyRelation,
+    labels: duckdb.DuckDBPyRelation,
+    current_features: duckdb.DuckDBPyRelation,
+    registry: duckdb.DuckDBPyRelation,
+    economics: duckdb.DuckDBPyRelation,
+    config: Settings | None,
+) -> ScoringResult:
+    """Purchase propensity: trained on the training snapshot and its horizon labels, scores the current one."""
+    train = training_features.join(labels.select("customer_id", "is_purchased_in_horizon"), "customer_id")
+    return _score(
+        model_name="purchase_propensity",
+        id_column="customer_id",
+        registry_model="customer_features",
+        use="propensity",
+        train=train,
+        to_score=current_features,
+        label_column="is_purchased_in_horizon",
+        registry=registry,
+        economics=economics,
+        config=config,
+    )
+
+
+def both_scoring_tables(lead: ScoringResult, propensity: ScoringResult, name: str) -> pd.DataFrame:
+    """One output (a ScoringResult field) of both models, stacked."""
+    return pd.concat([getattr(lead, name), getattr(propensity, name)], ignore_index=True)
