@@ -1,14 +1,15 @@
 {#-
     Generic data tests of this project (dbt_utils is not available here; these are our own).
 
-    expression_is_true: every row satisfies `expression` (rows where it is false or null fail).
+    expression_is_true: every row satisfies `expression` (rows where it is false or null fail); usable on
+        a model or on a column (the expression then names the column itself).
         data_tests: [{expression_is_true: {arguments: {expression: "raw_rows = clean_rows + quarantined_rows"}}}]
     accepted_range: the column lies within [min_value, max_value] (either bound optional); nulls pass.
     unique_combination_of_columns: no two rows share the listed columns.
     sums_to: the column sums to `total` within `tolerance`, per `group_by` columns if given.
 -#}
 
-{% test expression_is_true(model, expression) %}
+{% test expression_is_true(model, expression, column_name=none) %}
 select *
 from {{ model }}
 where not coalesce(({{ expression }}), false)

@@ -16,7 +16,14 @@ from conftest import ONLINE_RETAIL, PROJECT_DIR, DbtRun
 
 pytestmark = pytest.mark.dbt
 
-STAGING_AND_DQ = ["build", "--select", "+marts.data_quality", "+intermediate.identity"]
+STAGING_AND_DQ = [
+    "build",
+    "--select",
+    "+marts.data_quality",
+    "+intermediate.identity",
+    "--indirect-selection",
+    "cautious",
+]
 
 
 def write_csv(directory: Path, table: str, text: str) -> Path:
