@@ -22,8 +22,9 @@ import pandas as pd
 
 from audience import __version__
 from audience.clustering import SegmentationResult, fit_segments
-from audience.features import registry_specs
+from audience.features import FeatureSpec, registry_specs
 from audience.scoring import Economics, ScoringResult, fit_and_score
+from audience.weighted_score import weighted_score
 
 Settings = dict[str, Any]
 
@@ -48,8 +49,27 @@ def to_frame(relation: duckdb.DuckDBPyRelation, columns: list[str] | None = None
         missing = sorted(set(columns) - set(relation.columns))
         if missing:
             raise ValueError(f"relation has no column(s) {missing}; it has {relation.columns}")
-        relation = relation.select(*[duckdb.ColumnExpression(c) for c in columns])
+        relation = relation.project(", ".join(f'"{c}"' for c in columns))
     return relation.to_arrow_table().to_pandas()
+
+
+def feature_frame(
+    relation: duckdb.DuckDBPyRelation, id_column: str, specs: list[FeatureSpec], extra: list[str] = ()
+) -> pd.DataFrame:
+    """The id, the features and `extra` columns as pandas, with features typed as the SQL scorers read them.
+
+    Categorical features become text in DuckDB (so `true`/`3` read the same in Python and in SQL,
+    not `True`/`3.0`); numeric ones become double (booleans 1/0, decimals exactly rounded).
+    """
+    missing = sorted({id_column, *[spec.name for spec in specs], *extra} - set(relation.columns))
+    if missing:
+        raise ValueError(f"relation has no column(s) {missing}; it has {relation.columns}")
+    typed = [
+        f'cast("{spec.name}" as {"varchar" if spec.role == "categorical" else "double"}) as "{spec.name}"'
+        for spec in specs
+    ]
+    projection = ", ".join([f'"{id_column}"', *typed, *[f'"{c}"' for c in extra]])
+    return relation.project(projection).to_arrow_table().to_pandas()
 
 
 def previous_table(session: duckdb.DuckDBPyConnection, schema: str, table: str) -> pd.DataFrame | None:
@@ -138,7 +158,7 @@ def customer_segmentation(
     key = ("segments", fingerprint(features), tuple(specs), astuple(settings))
 
     def compute() -> SegmentationFit:
-        frame = to_frame(features, ["customer_id", *[spec.name for spec in specs]])
+        frame = feature_frame(features, "customer_id", specs)
         result = fit_segments(
             frame,
             specs,
@@ -212,13 +232,12 @@ def _score(
     )
 
     def compute() -> ScoringResult:
-        names = [spec.name for spec in specs]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             result = fit_and_score(
-                to_frame(train, [id_column, *names, label_column]),
+                feature_frame(train, id_column, specs, [label_column]),
                 label_column,
-                to_frame(to_score, [id_column, *names]),
+                feature_frame(to_score, id_column, specs),
                 specs,
                 id_column=id_column,
                 model_name=model_name,
@@ -288,3 +307,35 @@ def purchase_propensity(
 def both_scoring_tables(lead: ScoringResult, propensity: ScoringResult, name: str) -> pd.DataFrame:
     """One output (a ScoringResult field) of both models, stacked."""
     return pd.concat([getattr(lead, name), getattr(propensity, name)], ignore_index=True)
+
+
+# ---------------------------------------------------------------- weighted (multi-criteria) score
+
+
+def weighted_scores(
+    lead_features: duckdb.DuckDBPyRelation,
+    customer_features: duckdb.DuckDBPyRelation,
+    weights: duckdb.DuckDBPyRelation,
+) -> pd.DataFrame:
+    """The business-weighted score of every lead and customer (seed `scoring_weights`), stacked.
+
+    Columns: model_name, scored_id, weighted_score, weighted_score_0_100. A model without weights in
+    the seed gets no rows.
+    """
+    weight_frame = to_frame(weights)
+    stacked = []
+    for model_name, features, id_column in (
+        ("lead_conversion", lead_features, "lead_id"),
+        ("purchase_propensity", customer_features, "customer_id"),
+    ):
+        model_weights = weight_frame[weight_frame["model_name"] == model_name].reset_index(drop=True)
+        if model_weights.empty:
+            continue
+        frame = to_frame(features, [id_column, *model_weights["feature"]])
+        scores = weighted_score(frame, model_weights, id_column=id_column).rename(
+            columns={id_column: "scored_id"}
+        )
+        scores.insert(0, "model_name", model_name)
+        stacked.append(scores)
+    columns = ["model_name", "scored_id", "weighted_score", "weighted_score_0_100"]
+    return pd.concat(stacked, ignore_index=True)[columns] if stacked else pd.DataFrame(columns=columns)

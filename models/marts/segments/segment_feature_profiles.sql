@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('feature_registry') }}
 -- Per segment and clustering feature: the segment mean against the population (index and
 -- standardized difference). The features are the registry's numeric clustering features.
 {%- set feature_names = [] %}

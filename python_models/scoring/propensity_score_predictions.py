@@ -1,0 +1,16 @@
+"""Purchase propensity scores of every current customer (logic: audience.scoring, via audience.jobs)."""
+
+from audience.jobs import purchase_propensity
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    fit = purchase_propensity(
+        training_features=dbt.ref("customer_features_training"),
+        labels=dbt.ref("customer_propensity_labels"),
+        current_features=dbt.ref("customer_features"),
+        registry=dbt.ref("feature_registry"),
+        economics=dbt.ref("scoring_economics"),
+        config=dbt.config.get("scoring"),
+    )
+    return fit.scores
