@@ -15,7 +15,8 @@ customer_creations as (
         customer_id,
         min(created_at) as customer_created_at
     from raw_customers
-    where customer_id is not null
+    -- the record the warehouse keeps for the id: clean, or merged into a survivor by email
+    where customer_id is not null and (reject_reason is null or reject_reason = 'duplicate_email')
     group by customer_id
 ),
 
