@@ -1,0 +1,97 @@
+-- One row per lead created before the current as-of date: the input of the lead-scoring model.
+-- Firmographics of the lead's account, seniority and function from the title, lead-source group,
+-- the lead's web and email activity over its activity window (see int_lead_activity_aggregated) and
+-- account roll-ups. Region: of the lead's country, else of its account's.
+with
+
+leads as (
+    select * from {{ ref('int_leads_classified') }}
+),
+
+accounts as (
+    select * from {{ ref('int_accounts_classified') }}
+),
+
+lead_activity as (
+    select * from {{ ref('int_lead_activity_aggregated') }}
+),
+
+joined as (
+    select
+        leads.lead_id,
+        leads.account_id,
+        leads.seniority,
+        leads.job_function,
+        leads.lead_source,
+        leads.lead_source_group,
+        accounts.sector,
+        accounts.employee_size_band,
+        accounts.revenue_band,
+        coalesce(leads.country_code, accounts.country_code) as country_code,
+        coalesce(leads.region, accounts.region) as region,
+        accounts.employee_count,
+        accounts.annual_revenue,
+        accounts.log_employee_count,
+        accounts.log_annual_revenue,
+        accounts.company_age_years,
+        accounts.completeness_score as account_completeness_score,
+        {{ days_since('leads.created_at', 'lead_activity.as_of_date') }} as days_since_created,
+        lead_activity.sessions_in_window,
+        lead_activity.page_views_in_window,
+        lead_activity.form_submits_in_window,
+        lead_activity.email_opens_in_window,
+        lead_activity.email_clicks_in_window,
+        lead_activity.activity_window_days,
+        accounts.account_id is not null as has_account,
+        lead_activity.as_of_date,
+        leads.created_at,
+        lead_activity.activity_window_start_at,
+        lead_activity.activity_window_end_at
+    from leads
+    inner join lead_activity
+        on leads.lead_id = lead_activity.lead_id
+    left join accounts
+        on leads.account_id = accounts.account_id
+)
+
+select
+    ---------- ids
+    lead_id,
+    account_id,
+    ---------- strings
+    seniority,
+    job_function,
+    lead_source,
+    lead_source_group,
+    sector,
+    employee_size_band,
+    revenue_band,
+    country_code,
+    region,
+    ---------- numerics
+    employee_count,
+    annual_revenue,
+    log_employee_count,
+    log_annual_revenue,
+    company_age_years,
+    account_completeness_score,
+    cast(days_since_created as integer) as days_since_created,
+    sessions_in_window,
+    page_views_in_window,
+    form_submits_in_window,
+    email_opens_in_window,
+    email_clicks_in_window,
+    activity_window_days,
+    case when account_id is not null then cast(count(*) over (partition by account_id) as integer) end
+        as account_leads,
+    case when account_id is not null then cast(sum(sessions_in_window) over (partition by account_id) as integer) end
+        as account_sessions,
+    ---------- booleans
+    has_account,
+    ---------- dates
+    as_of_date,
+    ---------- timestamps
+    created_at,
+    activity_window_start_at,
+    activity_window_end_at
+from joined
