@@ -23,3 +23,16 @@
     date_diff('year', {{ birth_date }}, {{ at_date }})
         - case when strftime({{ at_date }}, '%m%d') < strftime({{ birth_date }}, '%m%d') then 1 else 0 end
 {%- endmacro %}
+
+
+{#-
+    The consent in force among a subject's records for one purpose: the latest record wins; at the
+    same recorded_at a refusal wins (the cautious reading). A qualify condition, partitioned by the
+    given columns. Used for the consent in force now and at each snapshot date.
+-#}
+{% macro is_consent_in_force(partition_columns) -%}
+    row_number() over (
+        partition by {{ partition_columns | join(', ') }}
+        order by recorded_at desc, is_granted asc
+    ) = 1
+{%- endmacro %}

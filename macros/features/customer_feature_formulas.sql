@@ -60,7 +60,7 @@
     longer the top N by spend before the training as-of date.
 -#}
 {% macro spend_share_categories() -%}
-    {{ return(var('spend_share_categories', ['electronics', 'fashion', 'home_garden', 'sports', 'beauty'])) }}
+    {{ return(var('spend_share_categories')) }}
 {%- endmacro %}
 
 

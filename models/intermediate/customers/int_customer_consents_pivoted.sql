@@ -38,10 +38,7 @@ in_force as (
         purpose,
         is_granted
     from snapshot_consents
-    qualify row_number() over (
-            partition by snapshot_name, customer_id, purpose
-            order by recorded_at desc, is_granted asc
-        ) = 1
+    qualify {{ is_consent_in_force(['snapshot_name', 'customer_id', 'purpose']) }}
 )
 
 select

@@ -3,7 +3,7 @@
 -- equal values get equal scores), the 3-digit rfm_score and the segment of the R x F cell in the
 -- seed rfm_segment_map (version: var rfm_segment_map_version). Customers without a purchase get no
 -- scores and the segment 'no_purchase'.
-{%- set map_version = var('rfm_segment_map_version', 1) %}
+{%- set map_version = var('rfm_segment_map_version') %}
 
 with
 

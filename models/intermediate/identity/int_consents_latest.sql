@@ -34,7 +34,4 @@ select
     is_granted,
     recorded_at
 from resolved
-qualify row_number() over (
-        partition by subject_type, subject_id, purpose
-        order by recorded_at desc, is_granted asc
-    ) = 1
+qualify {{ is_consent_in_force(['subject_type', 'subject_id', 'purpose']) }}

@@ -12,12 +12,12 @@ customer_rfm as (
 counts as (
     select
         assignments.segment_id,
-        coalesce(customer_rfm.rfm_segment, 'no purchase') as rfm_segment,
+        coalesce(customer_rfm.rfm_segment, 'no_purchase') as rfm_segment,
         count(*) as customers
     from assignments
     left join customer_rfm
         on assignments.customer_id = customer_rfm.customer_id
-    group by assignments.segment_id, coalesce(customer_rfm.rfm_segment, 'no purchase')
+    group by assignments.segment_id, coalesce(customer_rfm.rfm_segment, 'no_purchase')
 )
 
 select
