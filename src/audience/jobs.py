@@ -118,6 +118,8 @@ class SegmentationSettings:
     primary_algorithm: str
     seed: int
     selection_sample: int
+    scaling: str
+    min_customers: int
 
     @classmethod
     def from_config(cls, settings: Settings | None) -> SegmentationSettings:
@@ -127,6 +129,8 @@ class SegmentationSettings:
             primary_algorithm=setting(settings, "segmentation", "primary_algorithm", str),
             seed=setting(settings, "segmentation", "seed", int),
             selection_sample=setting(settings, "segmentation", "selection_sample", int),
+            scaling=setting(settings, "segmentation", "scaling", str),
+            min_customers=setting(settings, "segmentation", "min_customers", int),
         )
 
 
@@ -159,6 +163,14 @@ def customer_segmentation(
 
     def compute() -> SegmentationFit:
         frame = feature_frame(features, "customer_id", specs)
+        built_at = datetime.now(UTC).replace(tzinfo=None)
+        if len(frame) < settings.min_customers:
+            print(
+                f"WARNING [segments]: {len(frame)} customers with features, fewer than segments_min_customers="
+                f"{settings.min_customers}: segmentation skipped, its tables are written empty",
+                flush=True,
+            )
+            return SegmentationFit(empty_segmentation_result(), _version(key), built_at)
         result = fit_segments(
             frame,
             specs,
@@ -169,10 +181,80 @@ def customer_segmentation(
             seed=settings.seed,
             selection_sample=settings.selection_sample,
             previous_centroids=previous_centroids,
+            scaling=settings.scaling,
         )
-        return SegmentationFit(result, _version(key), datetime.now(UTC).replace(tzinfo=None))
+        return SegmentationFit(result, _version(key), built_at)
 
     return _cached(key, compute)
+
+
+SEGMENTATION_SCHEMAS: dict[str, dict[str, str]] = {
+    "assignments": {
+        "customer_id": "str",
+        "segment_id": "int64",
+        "distance_to_centroid": "float64",
+        "membership_probability": "float64",
+        "algorithm": "str",
+    },
+    "assignments_by_algorithm": {
+        "customer_id": "str",
+        "kmeans": "int64",
+        "gmm": "int64",
+        "hdbscan": "int64",
+        "agglomerative": "int64",
+    },
+    "model_selection": {
+        "algorithm": "str",
+        "k": "int64",
+        "inertia": "float64",
+        "silhouette": "float64",
+        "calinski_harabasz": "float64",
+        "davies_bouldin": "float64",
+        "gap": "float64",
+        "gap_se": "float64",
+        "bic": "float64",
+        "is_chosen": "bool",
+        "is_primary": "bool",
+        "selected_by": "str",
+    },
+    "algorithm_agreement": {"algorithm_a": "str", "algorithm_b": "str", "adjusted_rand_index": "float64"},
+    "centroids": {
+        "segment_id": "int64",
+        "feature": "str",
+        "position": "int64",
+        "scaled_value": "float64",
+        "original_value": "float64",
+    },
+    "scaler_params": {
+        "output_feature": "str",
+        "source_feature": "str",
+        "transform": "str",
+        "category": "str",
+        "impute_value": "float64",
+        "center": "float64",
+        "scale": "float64",
+        "position": "int64",
+    },
+    "pca_loadings": {
+        "feature": "str",
+        "component": "int64",
+        "loading_unrotated": "float64",
+        "loading_rotated": "float64",
+        "explained_variance_ratio": "float64",
+        "rotated_variance_ratio": "float64",
+    },
+    "embedding_2d": {"customer_id": "str", "segment_id": "int64", "x": "float64", "y": "float64"},
+}
+"""Column schema of every segmentation table, for the empty tables a skipped segmentation writes."""
+
+
+def empty_segmentation_result() -> SegmentationResult:
+    """A segmentation with every table empty but typed (too few customers to segment)."""
+    frames = {
+        name: pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in schema.items()})
+        for name, schema in SEGMENTATION_SCHEMAS.items()
+    }
+    return SegmentationResult(**frames, chosen_k=0)
 
 
 # ---------------------------------------------------------------- scoring

@@ -175,7 +175,7 @@ def _declared(features_yml: dict, model: str, use: str) -> set[str]:
 
 
 @pytest.mark.dbt
-def test_new_clustering_feature_needs_one_sql_column_and_one_yaml_entry(dbt, tmp_path):
+def test_new_clustering_feature_needs_one_sql_column_and_one_yaml_entry(dbt, demo_s, tmp_path):
     project = _copy_project(tmp_path / "project")
 
     # ONE new SQL column ...
@@ -205,11 +205,9 @@ def test_new_clustering_feature_needs_one_sql_column_and_one_yaml_entry(dbt, tmp
     ]
     yml_path.write_text(yaml.safe_dump(features_yml, sort_keys=False))
 
-    empty_raw = tmp_path / "raw_empty"
-    empty_raw.mkdir()
     run = dbt(
-        ["build", "--select", "+customer_features", "feature_registry", *MODELS_ONLY],
-        raw_dir=empty_raw,
+        ["build", "--select", "+segment_scaler_params", "feature_registry", *MODELS_ONLY],
+        raw_dir=demo_s.raw_dir,
         project_dir=project,
     )
     # the contract of customer_features accepted the new column
@@ -226,9 +224,6 @@ def test_new_clustering_feature_needs_one_sql_column_and_one_yaml_entry(dbt, tmp
         spec.name for spec in registry_specs(registry, model_name="customer_features", use="propensity")
     }
 
-    # HOOK(lead): the clustering Python models (python_models/segments/) read the registry. To prove the
-    # feature reaches them, build `segment_scaler_params` here on demo data (it needs rows to fit) and
-    # assert "frequency_doubled" in its `source_feature` column, e.g.
-    #   seg = dbt(["build", "--select", "+segment_scaler_params", *MODELS_ONLY], raw_dir=demo_s.raw_dir,
-    #             project_dir=project)
-    #   assert "frequency_doubled" in set(seg.frame("select * from ml.segment_scaler_params")["source_feature"])
+    # ... and the clustering model's fitted inputs include it: no Python changed
+    scaler_params = run.frame("select source_feature from ml.segment_scaler_params")
+    assert "frequency_doubled" in set(scaler_params["source_feature"])

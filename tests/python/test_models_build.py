@@ -1,0 +1,165 @@
+"""Segments and scores on a real `dbt build` of the S demo data, checked against the planted truth.
+
+The ground truth (personas, true conversion probabilities) is read only here, never by a model.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+from conftest import DbtRun, run_dbt
+from sklearn.metrics import adjusted_rand_score, roc_auc_score
+
+pytestmark = pytest.mark.dbt
+
+ML_AND_MARTS = ["segments", "scoring", "marts.segments", "marts.scoring"]
+
+
+def test_every_customer_with_features_has_exactly_one_segment(demo_s_build: DbtRun):
+    counts = demo_s_build.query(
+        """
+        select
+            (select count(*) from main.customer_features),
+            (select count(*) from main.customer_segments),
+            (select count(distinct customer_id) from main.customer_segments),
+            (select count(*) from main.customer_segments where segment_name is null)
+        """
+    )[0]
+    assert counts[0] > 1_500
+    assert counts[0] == counts[1] == counts[2]
+    assert counts[3] == 0
+
+
+def test_chosen_k_is_the_planted_number_and_segments_recover_personas(demo_s, demo_s_build: DbtRun):
+    truth = pd.read_parquet(demo_s.truth_dir / "customer_personas.parquet")
+    segments = demo_s_build.frame("select customer_id, segment_id from main.customer_segments")
+    chosen_k = demo_s_build.query(
+        "select k from ml.segment_model_selection where algorithm = 'kmeans' and is_chosen"
+    )
+    assert chosen_k == [(truth["persona"].nunique(),)]
+    merged = truth.merge(segments, on="customer_id", how="inner")
+    assert len(merged) == len(truth)
+    assert adjusted_rand_score(merged["persona"], merged["segment_id"]) >= 0.8
+
+
+def test_sql_nearest_centroid_agrees_with_python(demo_s_build: DbtRun):
+    disagreements = demo_s_build.query(
+        """
+        select count(*)
+        from main.customer_segments_sql as in_sql
+        inner join main.customer_segments as in_python
+            on in_sql.customer_id = in_python.customer_id
+        where in_sql.segment_id != in_python.segment_id
+        """
+    )
+    assert disagreements == [(0,)]
+
+
+def test_sql_logistic_probability_equals_python_within_1e_9(demo_s_build: DbtRun):
+    differences = demo_s_build.frame(
+        """
+        select in_sql.model_name, count(*) as rows, max(abs(in_sql.logistic_probability - in_python.p)) as max_diff
+        from main.logistic_scores_sql as in_sql
+        inner join (
+            select 'lead_conversion' as model_name, lead_id as scored_id, logistic_probability as p
+            from main.lead_scores
+            union all
+            select 'purchase_propensity', customer_id, logistic_probability from main.customer_propensity_scores
+        ) as in_python
+            on in_sql.model_name = in_python.model_name and in_sql.scored_id = in_python.scored_id
+        group by in_sql.model_name
+        """
+    ).set_index("model_name")
+    assert (
+        differences.loc["lead_conversion", "rows"]
+        == demo_s_build.query("select count(*) from main.lead_scores")[0][0]
+    )
+    assert (
+        differences.loc["purchase_propensity", "rows"]
+        == demo_s_build.query("select count(*) from main.customer_propensity_scores")[0][0]
+    )
+    assert (differences["max_diff"] <= 1e-9).all(), differences
+
+
+def test_lead_model_cv_auc_is_within_0_05_of_the_oracle(demo_s, demo_s_build: DbtRun):
+    truth = pd.read_parquet(demo_s.truth_dir / "lead_truth.parquet")
+    labels = demo_s_build.frame(
+        "select lead_id, is_converted_within_horizon from main.lead_conversion_labels where is_labelled"
+    )
+    labelled = truth.merge(labels, on="lead_id")
+    oracle_auc = roc_auc_score(
+        labelled["is_converted_within_horizon"], labelled["true_conversion_probability"]
+    )
+    cv_auc = demo_s_build.query(
+        "select cv_roc_auc_mean from main.model_metrics where model_name = 'lead_conversion'"
+    )
+    assert abs(cv_auc[0][0] - oracle_auc) <= 0.05, (cv_auc, oracle_auc)
+
+
+def test_a_rebuild_gives_identical_segments_and_scores(demo_s, demo_s_build: DbtRun, tmp_path):
+    work = tmp_path / "rebuild"
+    work.mkdir()
+    shutil.copy(demo_s_build.warehouse, work / "warehouse.duckdb")
+    rebuilt = run_dbt(["run", "--select", *ML_AND_MARTS], raw_dir=demo_s.raw_dir, work_dir=work)
+    for table, key, columns in (
+        (
+            "main.customer_segments",
+            "customer_id",
+            "segment_id, segment_name, distance_to_centroid, model_version",
+        ),
+        ("main.lead_scores", "lead_id", "probability, score, grade, decile, reason_1, model_version"),
+        (
+            "main.customer_propensity_scores",
+            "customer_id",
+            "probability, score, grade, decile, model_version",
+        ),
+    ):
+        sql = f"select {key}, {columns} from {table} order by {key}"
+        pd.testing.assert_frame_equal(demo_s_build.frame(sql), rebuilt.frame(sql))
+
+
+@pytest.fixture(scope="module")
+def few_conversions_raw(demo_s, tmp_path_factory):
+    """The S demo data with all but 10 lead conversions removed: too few positives to learn from."""
+    raw = tmp_path_factory.mktemp("few_conversions")
+    for path in demo_s.raw_dir.iterdir():
+        shutil.copy(path, raw / path.name)
+    leads = pd.read_parquet(raw / "leads.parquet")
+    converted = leads.index[leads["converted_at"].notna()]
+    leads.loc[converted[10:], "converted_at"] = None
+    leads.to_parquet(raw / "leads.parquet", index=False)
+    return raw
+
+
+def test_guardrail_skips_a_model_with_too_few_positives_and_the_build_goes_on(dbt, few_conversions_raw):
+    run = dbt(
+        ["build", "--select", "+lead_scores", "+model_metrics", "--indirect-selection", "cautious"],
+        raw_dir=few_conversions_raw,
+    )
+    assert "WARNING [lead_conversion]" in run.output
+    assert "scoring_min_class_count" in run.output
+    assert run.query("select count(*) from main.lead_scores") == [(0,)]
+    assert [c[0] for c in run.query("describe main.lead_scores")][:3] == [
+        "lead_id",
+        "probability",
+        "logistic_probability",
+    ]
+    skipped = run.query(
+        "select is_skipped, skip_reason is not null from main.model_metrics where model_name = 'lead_conversion'"
+    )
+    assert skipped == [(True, True)]
+    assert run.query("select count(*) from main.customer_propensity_scores")[0][0] > 0
+
+
+def test_strict_guardrail_fails_the_build(dbt, few_conversions_raw):
+    run = dbt(
+        ["run", "--select", "+lead_score_predictions"],
+        raw_dir=few_conversions_raw,
+        dbt_vars={"scoring_strict": True},
+        check=False,
+    )
+    assert run.returncode != 0
+    assert "lead_conversion" in run.output
+    assert "scoring_min_class_count" in run.output
