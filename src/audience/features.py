@@ -40,4 +40,6 @@ def registry_specs(registry: pd.DataFrame, *, model_name: str, use: str) -> list
     if bad:
         raise ValueError(f"feature registry: unknown role(s) {bad} on model '{model_name}'")
     rows = rows.sort_values("feature_name")
-    return [FeatureSpec(name=n, role=r) for n, r in zip(rows["feature_name"], rows["feature_role"], strict=True)]
+    return [
+        FeatureSpec(name=n, role=r) for n, r in zip(rows["feature_name"], rows["feature_role"], strict=True)
+    ]
