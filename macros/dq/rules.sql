@@ -62,3 +62,22 @@
         case when {{ reject }} is not null or len({{ issues }}) > 0 then to_json({{ raw }}) end as raw_values,
         _raw_file
 {%- endmacro %}
+
+
+{#-
+    with_duplicate_key_rejection(first_rejection, key_columns, order_by): the row's rejection after the
+    key rule: rows that passed the earlier rules and repeat a key of another such row are rejected as
+    `duplicate_key`, except the first by `order_by` (newest first, then raw values: deterministic).
+-#}
+{% macro with_duplicate_key_rejection(first_rejection, key_columns, order_by) -%}
+    coalesce(
+        {{ first_rejection }},
+        case
+            when row_number() over (
+                    partition by {{ key_columns | join(', ') }}, {{ first_rejection }} is null
+                    order by {{ order_by }}
+                ) > 1
+                then {{ rejection('duplicate_key', key_columns | last) }}
+        end
+    )
+{%- endmacro %}

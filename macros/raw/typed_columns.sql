@@ -74,3 +74,18 @@
     {%- endfor -%}
     {{ return(checks) }}
 {%- endmacro %}
+
+
+{#-
+    typed_raw_rows(source_name, table_name): the first step of every base model: the raw file's rows
+    with every contract column typed, the file path, the raw row kept as a struct (for the
+    quarantine's raw values) and its copy number among exact duplicates (1 = first copy).
+-#}
+{% macro typed_raw_rows(source_name, table_name) -%}
+    select
+        {{ typed_columns(source_name, table_name) }}
+        source._raw_file,
+        source as raw_record,
+        row_number() over (partition by source) as raw_copy_number
+    from {{ raw_table(source_name, table_name) }} as source
+{%- endmacro %}

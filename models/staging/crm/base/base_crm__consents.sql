@@ -2,17 +2,8 @@
 
 with
 
-source as (
-    select * from {{ raw_table('crm', 'consents') }}
-),
-
 typed as (
-    select
-        {{ typed_columns('crm', 'consents') }}
-        _raw_file,
-        source as raw_record,
-        row_number() over (partition by source) as raw_copy_number
-    from source
+    {{ typed_raw_rows('crm', 'consents') }}
 ),
 
 normalized as (

@@ -2,21 +2,12 @@
 
 with
 
-source as (
-    select * from {{ raw_table('crm', 'customers') }}
-),
-
 country_lookups as (
     select * from {{ ref('stg_reference__country_lookups') }}
 ),
 
 typed as (
-    select
-        {{ typed_columns('crm', 'customers') }}
-        _raw_file,
-        source as raw_record,
-        row_number() over (partition by source) as raw_copy_number
-    from source
+    {{ typed_raw_rows('crm', 'customers') }}
 ),
 
 normalized as (
@@ -74,16 +65,9 @@ checked as (
 deduplicated as (
     select
         *,
-        coalesce(
-            first_rejection,
-            case
-                when row_number() over (
-                        partition by customer_id, first_rejection is null
-                        order by created_at desc nulls last, cast(raw_record as varchar)
-                    ) > 1
-                    then {{ rejection('duplicate_key', 'customer_id') }}
-            end
-        ) as key_rejection
+        {{ with_duplicate_key_rejection(
+            'first_rejection', ['customer_id'], 'created_at desc nulls last, cast(raw_record as varchar)'
+        ) }} as key_rejection
     from checked
 ),
 

@@ -2,17 +2,8 @@
 
 with
 
-source as (
-    select * from {{ raw_table('crm', 'survey_responses') }}
-),
-
 typed as (
-    select
-        {{ typed_columns('crm', 'survey_responses') }}
-        _raw_file,
-        source as raw_record,
-        row_number() over (partition by source) as raw_copy_number
-    from source
+    {{ typed_raw_rows('crm', 'survey_responses') }}
 ),
 
 normalized as (

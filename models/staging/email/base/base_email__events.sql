@@ -2,10 +2,6 @@
 
 with
 
-source as (
-    select * from {{ raw_table('email', 'email_events') }}
-),
-
 raw_customers as (
     select * from {{ ref('base_crm__customers') }}
 ),
@@ -21,12 +17,7 @@ customer_creations as (
 ),
 
 typed as (
-    select
-        {{ typed_columns('email', 'email_events') }}
-        _raw_file,
-        source as raw_record,
-        row_number() over (partition by source) as raw_copy_number
-    from source
+    {{ typed_raw_rows('email', 'email_events') }}
 ),
 
 normalized as (
@@ -67,16 +58,9 @@ checked as (
 deduplicated as (
     select
         *,
-        coalesce(
-            first_rejection,
-            case
-                when row_number() over (
-                        partition by event_id, first_rejection is null
-                        order by occurred_at desc, cast(raw_record as varchar)
-                    ) > 1
-                    then {{ rejection('duplicate_key', 'event_id') }}
-            end
-        ) as rejected
+        {{ with_duplicate_key_rejection(
+            'first_rejection', ['event_id'], 'occurred_at desc, cast(raw_record as varchar)'
+        ) }} as rejected
     from checked
 )
 

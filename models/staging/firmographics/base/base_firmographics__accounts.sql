@@ -2,21 +2,12 @@
 
 with
 
-source as (
-    select * from {{ raw_table('firmographics', 'accounts') }}
-),
-
 country_lookups as (
     select * from {{ ref('stg_reference__country_lookups') }}
 ),
 
 typed as (
-    select
-        {{ typed_columns('firmographics', 'accounts') }}
-        _raw_file,
-        source as raw_record,
-        row_number() over (partition by source) as raw_copy_number
-    from source
+    {{ typed_raw_rows('firmographics', 'accounts') }}
 ),
 
 normalized as (
@@ -68,16 +59,9 @@ checked as (
 deduplicated as (
     select
         *,
-        coalesce(
-            first_rejection,
-            case
-                when row_number() over (
-                        partition by account_id, first_rejection is null
-                        order by cast(raw_record as varchar)
-                    ) > 1
-                    then {{ rejection('duplicate_key', 'account_id') }}
-            end
-        ) as rejected
+        {{ with_duplicate_key_rejection(
+            'first_rejection', ['account_id'], 'cast(raw_record as varchar)'
+        ) }} as rejected
     from checked
 )
 

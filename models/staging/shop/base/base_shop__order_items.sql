@@ -2,10 +2,6 @@
 
 with
 
-source as (
-    select * from {{ raw_table('shop', 'order_items') }}
-),
-
 raw_orders as (
     select * from {{ ref('base_shop__orders') }}
 ),
@@ -20,12 +16,7 @@ order_states as (
 ),
 
 typed as (
-    select
-        {{ typed_columns('shop', 'order_items') }}
-        _raw_file,
-        source as raw_record,
-        row_number() over (partition by source) as raw_copy_number
-    from source
+    {{ typed_raw_rows('shop', 'order_items') }}
 ),
 
 normalized as (

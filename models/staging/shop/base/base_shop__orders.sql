@@ -2,17 +2,8 @@
 
 with
 
-source as (
-    select * from {{ raw_table('shop', 'orders') }}
-),
-
 typed as (
-    select
-        {{ typed_columns('shop', 'orders') }}
-        _raw_file,
-        source as raw_record,
-        row_number() over (partition by source) as raw_copy_number
-    from source
+    {{ typed_raw_rows('shop', 'orders') }}
 ),
 
 normalized as (
@@ -51,16 +42,9 @@ checked as (
 deduplicated as (
     select
         *,
-        coalesce(
-            first_rejection,
-            case
-                when row_number() over (
-                        partition by order_id, first_rejection is null
-                        order by ordered_at desc, cast(raw_record as varchar)
-                    ) > 1
-                    then {{ rejection('duplicate_key', 'order_id') }}
-            end
-        ) as rejected
+        {{ with_duplicate_key_rejection(
+            'first_rejection', ['order_id'], 'ordered_at desc, cast(raw_record as varchar)'
+        ) }} as rejected
     from checked
 )
 
