@@ -135,7 +135,15 @@ def few_conversions_raw(demo_s, tmp_path_factory):
 
 def test_guardrail_skips_a_model_with_too_few_positives_and_the_build_goes_on(dbt, few_conversions_raw):
     run = dbt(
-        ["build", "--select", "+lead_scores", "+model_metrics", "--indirect-selection", "cautious"],
+        [
+            "build",
+            "--select",
+            "+lead_scores",
+            "+model_metrics",
+            "+customer_propensity_scores",
+            "--indirect-selection",
+            "cautious",
+        ],
         raw_dir=few_conversions_raw,
     )
     assert "WARNING [lead_conversion]" in run.output
@@ -155,7 +163,7 @@ def test_guardrail_skips_a_model_with_too_few_positives_and_the_build_goes_on(db
 
 def test_strict_guardrail_fails_the_build(dbt, few_conversions_raw):
     run = dbt(
-        ["run", "--select", "+lead_score_predictions"],
+        ["build", "--select", "+lead_score_predictions", "--exclude-resource-type", "test", "unit_test"],
         raw_dir=few_conversions_raw,
         dbt_vars={"scoring_strict": True},
         check=False,
