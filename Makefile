@@ -50,8 +50,10 @@ pytest: setup
 	$(BIN)/pytest -n 2 --dist loadfile
 
 ## bench: generate (or reuse) data at SCALE=S|M|L, dbt build, figures into bench/results/
+## (TESTS=0: models and seeds only, e.g. for L)
+TESTS ?= 1
 bench: setup
-	$(BIN)/audience bench --scale $(SCALE) --seed $(SEED)
+	$(BIN)/audience bench --scale $(SCALE) --seed $(SEED) $(if $(filter 0,$(TESTS)),--no-tests,)
 
 clean:
 	rm -rf target logs data/warehouse.duckdb

@@ -33,6 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     bench.add_argument("--scale", choices=["S", "M", "L"], default="S")
     bench.add_argument("--seed", type=int, default=42)
+    bench.add_argument("--no-tests", action="store_true", help="models and seeds only (no data tests)")
 
     args = parser.parse_args(argv)
     if args.command == "generate":
@@ -50,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "bench":
         from audience.bench import run_bench
 
-        run_bench(scale=args.scale, seed=args.seed)
+        run_bench(scale=args.scale, seed=args.seed, with_tests=not args.no_tests)
     return 0
 
 
