@@ -13,10 +13,17 @@ What :func:`fit_segments` does
 3. Model selection on one fixed-seed sample of at most ``selection_sample`` rows, for every k in
    ``k_min..k_max``:
 
-   * k-means (``n_init=3``) scored by inertia, silhouette, Calinski-Harabasz, Davies-Bouldin and
-     the gap statistic (10 reference sets on the first 5,000 sample rows, one k-means start each);
-     k is chosen by the rule of :mod:`audience.model_selection` (highest Calinski-Harabasz;
-     silhouette, gap and knee proposals reported in ``selected_by``);
+   * k-means (``n_init=10`` k-means++ starts, the best kept) scored by inertia, silhouette,
+     Calinski-Harabasz, Davies-Bouldin and the gap statistic (10 reference sets on the first 5,000
+     sample rows, one k-means start each); k is chosen by the rule of :mod:`audience.model_selection`
+     (highest Calinski-Harabasz; silhouette, gap and knee proposals reported in ``selected_by``).
+     Ten starts, not three: the rule compares the partitions of different k, so each must be close
+     to the best k-means partition for its k. With three starts, a poor local optimum at the
+     planted k was measured to hide it on demo data (S, seed 42, before the personas were
+     separated further, eight standard-scaled features: Calinski-Harabasz 803 at k = 6 with three
+     starts, so k = 5 was chosen with ARI 0.69; 907 with ten, k = 6, ARI 0.83; a 100k-customer
+     build showed the same, 10,830 against 13,127). The extra starts cost little next to the
+     other algorithms (fit at M unchanged within noise, ~13 s);
    * Gaussian mixture (diagonal covariances, variance floor 0.01 in scaled units), k by the lowest
      BIC. With one-hot and missing-indicator columns BIC tends to the largest k (a mixture of
      Gaussians needs extra components to model 0/1 columns, whatever the covariance type), so the
@@ -31,8 +38,8 @@ What :func:`fit_segments` does
    out; the silhouette on a fixed-seed 10,000 of them, to keep the time on 1M rows under a minute),
    so the ``model_selection`` table compares them directly. ``algorithm_agreement`` (pairwise
    adjusted Rand index, noise -1 counted as one more label) is computed on the selection sample too.
-4. Full data: one k-means fit on all rows, started from the best of the three k-means++ restarts
-   at the chosen k on the sample (as good as restarting on all rows and about three times faster),
+4. Full data: one k-means fit on all rows, started from the best of the k-means++ restarts at the
+   chosen k on the sample (as good as restarting on all rows, at the cost of a single fit),
    the mixture's ``predict_proba`` on all rows, and nearest-mean assignment for the two sampled
    algorithms.
 5. Centroids are the primary algorithm's cluster centers (k-means) or the per-cluster means of its
@@ -83,7 +90,7 @@ from audience.model_selection import (
 from audience.preprocessing import Preprocessor, fit_preprocessor
 
 ALGORITHMS = ("kmeans", "gmm", "hdbscan", "agglomerative")
-KMEANS_N_INIT = 3
+KMEANS_N_INIT = 10
 SILHOUETTE_SAMPLE = 10_000
 GAP_SAMPLE = 5_000
 GAP_REFERENCES = 10
