@@ -16,13 +16,7 @@
     Used by every SQL scorer (nearest centroid, logistic), so the formula lives here only.
 -#}
 {% macro scaled_features(features, id_column, params, params_filter='true') -%}
-    {%- set source_features = [] -%}
-    {%- if execute -%}
-        {%- set found = run_query(
-            'select distinct source_feature from ' ~ params ~ ' where ' ~ params_filter ~ ' order by 1'
-        ) -%}
-        {%- set source_features = found.columns[0].values() | list -%}
-    {%- endif -%}
+    {%- set source_features = distinct_values(params, 'source_feature', params_filter) -%}
     (
         with
 

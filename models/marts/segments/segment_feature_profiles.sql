@@ -1,15 +1,11 @@
 -- depends_on: {{ ref('feature_registry') }}
 -- Per segment and clustering feature: the segment mean against the population (index and
 -- standardized difference). The features are the registry's numeric clustering features.
-{%- set feature_names = [] %}
-{%- if execute %}
-    {%- set found = run_query(
-        "select feature_name from " ~ ref('feature_registry')
-        ~ " where model_name = 'customer_features' and use_case = 'clustering' and feature_role = 'numeric'"
-        ~ " order by feature_name"
-    ) %}
-    {%- set feature_names = found.columns[0].values() | list %}
-{%- endif %}
+{%- set feature_names = distinct_values(
+    ref('feature_registry'),
+    'feature_name',
+    "model_name = 'customer_features' and use_case = 'clustering' and feature_role = 'numeric'",
+) %}
 
 with
 

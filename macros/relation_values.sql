@@ -1,0 +1,15 @@
+{#-
+    distinct_values(relation, column, where='true'): the sorted distinct values of one column of a
+    model, read at run time (the lists some SQL models are generated from: the features of a fitted
+    model, the registry's features). Returns [] while dbt parses, and when the relation does not
+    exist yet (a fresh warehouse being compiled, e.g. by sqlfluff), so compiling never needs data.
+-#}
+{% macro distinct_values(relation, column, where='true') -%}
+    {%- if not execute or load_relation(relation) is none -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set found = run_query(
+        'select distinct ' ~ column ~ ' from ' ~ relation ~ ' where ' ~ where ~ ' order by 1'
+    ) -%}
+    {{ return(found.columns[0].values() | list) }}
+{%- endmacro %}
