@@ -3,14 +3,6 @@
 -- another engine. Agrees with the Python assignment except on exact distance ties (ties -> smaller id).
 with
 
-customer_features as (
-    select * from {{ ref('customer_features') }}
-),
-
-scaler_params as (
-    select * from {{ ref('segment_scaler_params') }}
-),
-
 centroids as (
     select * from {{ ref('segment_centroids') }}
 ),
