@@ -1,4 +1,5 @@
 -- completeness KPI: per clean staging table and column, rows and the share of non-null values
+-- (noqa LT02 below: compiled without a warehouse, e.g. by the linter, the column list is empty)
 with
 
 {% for raw in raw_tables() %}
@@ -6,7 +7,7 @@ with
     {%- set columns = adapter.get_columns_in_relation(relation) if execute else [] %}
     {{ raw.table }}_counts as (
         unpivot (
-            select
+            select  -- noqa: LT02
                 {%- for column in columns %}
                     count({{ adapter.quote(column.name) }}) as {{ adapter.quote(column.name) }},
                 {%- endfor %}

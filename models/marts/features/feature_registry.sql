@@ -24,27 +24,24 @@
 with
 
 declared as (
-    {%- if entries %}
-    select * from (
+    select
+        declared_features.model_name,
+        declared_features.feature_name,
+        declared_features.feature_role,
+        declared_features.use_case
+    from (
         values
         {%- for model_name, feature_name, role, use_case in entries | sort %}
-            ('{{ model_name }}', '{{ feature_name }}', '{{ role }}', '{{ use_case }}')
-            {{- "," if not loop.last }}
+            ('{{ model_name }}', '{{ feature_name }}', '{{ role }}', '{{ use_case }}'),
         {%- endfor %}
+        (null, null, null, null)
     ) as declared_features (model_name, feature_name, feature_role, use_case)
-    {%- else %}
-    select
-        cast(null as varchar) as model_name,
-        cast(null as varchar) as feature_name,
-        cast(null as varchar) as feature_role,
-        cast(null as varchar) as use_case
-    where false
-    {%- endif %}
+    where declared_features.model_name is not null
 )
 
 select
-    model_name,
-    feature_name,
-    feature_role,
-    use_case
+    cast(model_name as varchar) as model_name,
+    cast(feature_name as varchar) as feature_name,
+    cast(feature_role as varchar) as feature_role,
+    cast(use_case as varchar) as use_case
 from declared
