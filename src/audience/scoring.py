@@ -75,6 +75,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -746,7 +747,9 @@ def _fit_and_score(
     if hgb_model is None:
         probability = logistic_probability
     else:
-        probability = sigmoid(a_h * hgb_model.decision_function(z_score) + b_h)
+        # scoring every row is the one step worth all cores (prediction is deterministic at any count)
+        with threadpool_limits(limits=os.cpu_count() or 1):
+            probability = sigmoid(a_h * hgb_model.decision_function(z_score) + b_h)
     score = score_from_probability(probability)
     reason_1, reason_2, reason_3 = _reasons(terms, list(kept_params["source_feature"]))
     scores = _typed_frame(
