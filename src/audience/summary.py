@@ -41,7 +41,7 @@ def print_summary() -> None:
         if table_exists(con, "main", "segment_profiles"):
             rows = con.execute(
                 """
-                select segment_id, segment_name, customers, round(100 * customer_share, 1)
+                select segment_id, segment_name, customers, cast(round(100 * customer_share, 1) as varchar)
                 from main.segment_profiles order by segment_id
                 """
             ).fetchall()
