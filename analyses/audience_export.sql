@@ -1,61 +1,40 @@
--- An audience export for a marketer: the customers of one segment (var export_segment_id, default
--- the largest segment) who may be emailed (consent in force, valid email), with their purchase
--- propensity. Compile with `dbt compile --select audience_export` and run the SQL in target/compiled.
+-- An audience as a marketer reviews it before a sync: the members of one audience (var
+-- export_audience_name, default the audience with the most members) with why they are in (segment,
+-- RFM segment, score) and since when. No email, phone or name: the identifiers only leave the
+-- warehouse hashed, through `audience sync` (README, "Activation"). Compile with
+-- `dbt compile --select audience_export` and run the SQL in target/compiled.
 with
 
-customer_segments as (
-    select * from {{ ref('customer_segments') }}
+audience_members as (
+    select * from {{ ref('audience_members') }}
 ),
 
-segment_profiles as (
-    select * from {{ ref('segment_profiles') }}
+audience_summary as (
+    select * from {{ ref('audience_summary') }}
 ),
 
-customers as (
-    select * from {{ ref('int_customers_resolved') }}
-),
-
-consents as (
-    select * from {{ ref('int_consents_latest') }}
-),
-
-propensity_scores as (
-    select * from {{ ref('customer_propensity_scores') }}
-),
-
-chosen_segment as (
-    select segment_id
-    from segment_profiles
-    {%- if var('export_segment_id') is not none %}
-    where segment_id = {{ var('export_segment_id') }}
+chosen_audience as (
+    select audience_name
+    from audience_summary
+    {%- if var('export_audience_name') is not none %}
+    where audience_name = '{{ var("export_audience_name") }}'
     {%- else %}
-        order by customers desc, segment_id asc
+        order by members desc, audience_name asc
         limit 1
     {%- endif %}
-),
-
-email_consents as (
-    select subject_id as customer_id
-    from consents
-    where subject_type = 'customer' and purpose = 'email_marketing' and is_granted
 )
 
 select
-    customers.customer_id,
-    customers.email,
-    customers.first_name,
-    customers.country_code,
-    customer_segments.segment_name,
-    propensity_scores.probability as purchase_probability,
-    propensity_scores.grade as propensity_grade
-from customer_segments
-inner join chosen_segment
-    on customer_segments.segment_id = chosen_segment.segment_id
-inner join customers
-    on customer_segments.customer_id = customers.customer_id
-inner join email_consents
-    on customer_segments.customer_id = email_consents.customer_id
-left join propensity_scores
-    on customer_segments.customer_id = propensity_scores.customer_id
-where customers.email is not null
-order by purchase_probability desc nulls last, customers.customer_id asc
+    audience_members.audience_name,
+    audience_members.subject_type,
+    audience_members.subject_id,
+    audience_members.segment_name,
+    audience_members.rfm_segment,
+    audience_members.grade,
+    audience_members.probability,
+    audience_members.consent_recorded_at,
+    audience_members.added_at
+from audience_members
+inner join chosen_audience
+    on audience_members.audience_name = chosen_audience.audience_name
+order by audience_members.probability desc nulls last, audience_members.subject_id asc
