@@ -35,6 +35,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench.add_argument("--seed", type=int, default=42)
     bench.add_argument("--no-tests", action="store_true", help="models and seeds only (no data tests)")
 
+    # ---------- activation (issue 11): src/audience/activation, README "Activation"
+    sync = commands.add_parser(
+        "sync",
+        help="write an audience's hashed customer-list files and (with --send) upload them to Meta",
+        description="Dry run by default: files only. Secrets from the environment: AUDIENCE_EXTERN_ID_SECRET "
+        "(EXTERN_ID key), META_ACCESS_TOKEN (+ optional META_APP_SECRET, META_APP_ID) to send; "
+        "META_GRAPH_URL / META_API_VERSION override the SDK's base URL and API version.",
+    )
+    sync.add_argument(
+        "--audience", required=True, help="an audience_name of seeds/activation/audience_definitions.csv"
+    )
+    sync.add_argument("--send", action="store_true", help="upload to Meta (default: dry run, files only)")
+    sync.add_argument(
+        "--destination-id", help="the Custom Audience id (default: destination_audience_id of the seed)"
+    )
+    sync.add_argument("--batch-size", type=int, help="rows per file and request, <= 10000 (default: dbt var)")
+    sync.add_argument("--export-dir", help="default: AUDIENCE_EXPORT_DIR or data/exports")
+    sync.add_argument(
+        "--allow-stale", action="store_true", help="sync members older than the audience's refresh"
+    )
+
     args = parser.parse_args(argv)
     if args.command == "generate":
         from audience.generate import generate
@@ -52,6 +73,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         from audience.bench import run_bench
 
         run_bench(scale=args.scale, seed=args.seed, with_tests=not args.no_tests)
+    elif args.command == "sync":
+        return _sync(args)
+    return 0
+
+
+def _sync(args: argparse.Namespace) -> int:
+    """`audience sync`: settings from the dbt vars and flags, secrets from the environment."""
+    import os
+    from pathlib import Path
+
+    from audience.activation.meta import SyncError
+    from audience.activation.sync import SyncFailed, SyncSettings, activation_vars, report_lines, run_sync
+    from audience.warehouse import warehouse_path
+
+    variables = activation_vars()
+    settings = SyncSettings(
+        batch_size=args.batch_size or int(variables["activation_batch_size"]),
+        keep_runs=int(variables["activation_keep_export_runs"]),
+        export_dir=Path(args.export_dir or os.environ.get("AUDIENCE_EXPORT_DIR", "data/exports")),
+        send=args.send,
+        allow_stale=args.allow_stale,
+        destination_audience_id=args.destination_id,
+        graph_url=os.environ.get("META_GRAPH_URL") or None,
+        api_version=os.environ.get("META_API_VERSION") or None,
+    )
+    try:
+        report = run_sync(warehouse_path(), args.audience, settings)
+    except SyncFailed as failed:
+        print("\n".join(report_lines(failed.report)))
+        print(f"error: {failed}", file=sys.stderr)
+        return 1
+    except (SyncError, ValueError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print("\n".join(report_lines(report)))
     return 0
 
 
