@@ -113,7 +113,10 @@ def load_definition(con: duckdb.DuckDBPyConnection, audience_name: str) -> dict:
     ).fetchone()
     if found is None:
         known = [
-            row[0] for row in con.execute("select audience_name from intermediate.int_audience_definitions")
+            row[0]
+            for row in con.execute(
+                "select audience_name from intermediate.int_audience_definitions"
+            ).fetchall()
         ]
         raise SyncError(f"no audience named {audience_name!r}; known: {', '.join(sorted(known)) or 'none'}")
     keys = ["audience_name", "destination", "destination_audience_id", "sync_mode", "refresh", "is_active"]
