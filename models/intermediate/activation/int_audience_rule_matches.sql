@@ -1,6 +1,8 @@
 -- one row per active audience and subject that satisfies the audience's rule (before consent): every
 -- criterion the definition sets must hold, any value of a list criterion will do. Carries the values
 -- the rule was evaluated on, so audience_members can show (and its tests re-check) why a subject is in.
+{%- set priority_rank = 'segment_priorities.priority_rank' if var('activation_priority_model') is not none
+    else 'cast(null as integer)' %}
 with
 
 definitions as (
@@ -43,11 +45,7 @@ customer_candidates as (
         customer_rfm.rfm_segment,
         propensity_scores.grade,
         propensity_scores.probability,
-        {%- if var('activation_priority_model') is not none %}
-        segment_priorities.priority_rank
-        {%- else %}
-        cast(null as integer) as priority_rank
-        {%- endif %}
+        {{ priority_rank }} as priority_rank
     from customer_rfm
     left join customer_segments
         on customer_rfm.customer_id = customer_segments.customer_id

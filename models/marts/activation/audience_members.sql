@@ -2,6 +2,8 @@
 -- purpose in force (int_consents_in_force, the project's one consent rule). added_at is kept from the
 -- previous build for a member who stays; a member who leaves and comes back gets a new added_at.
 {%- set previous = load_relation(this) if execute else none %}
+{%- set added_at = 'coalesce(previous_members.added_at, ' ~ build_time() ~ ')' if previous is not none
+    else build_time() %}
 with
 
 definitions as (
@@ -54,11 +56,7 @@ select
     consenting.grade,
     consenting.probability,
     consenting.priority_rank,
-    {%- if previous is not none %}
-    coalesce(previous_members.added_at, {{ build_time() }}) as added_at,
-    {%- else %}
-    {{ build_time() }} as added_at,
-    {%- endif %}
+    {{ added_at }} as added_at,
     {{ build_time() }} as built_at
 from consenting
 inner join definitions
