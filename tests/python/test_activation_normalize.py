@@ -242,3 +242,40 @@ def test_file_bytes_are_the_sdk_encoding_of_the_payload():
 def test_batch_size_outside_metas_limit_is_refused(batch_size):
     with pytest.raises(ValueError, match="outside 1..10000"):
         build_customer_list([_member(1)], SECRET, batch_size=batch_size)
+
+
+# ---------- sync guards (no warehouse needed)
+def test_only_the_newest_runs_are_kept(tmp_path):
+    from audience.activation.sync import prune_runs
+
+    names = ["20260101T000000000000Z-aa", "20260102T000000000000Z-bb", "20260103T000000000000Z-cc"]
+    for name in names:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "batch-00001.json").write_text("{}")
+    deleted = prune_runs(tmp_path, keep=2)
+    assert [path.name for path in deleted] == names[:1]
+    assert sorted(path.name for path in tmp_path.iterdir()) == names[1:]
+
+
+@pytest.mark.parametrize(
+    ("refresh", "age", "allow_stale", "refused"),
+    [
+        ("daily", dt.timedelta(hours=23), False, False),
+        ("daily", dt.timedelta(hours=25), False, True),
+        ("daily", dt.timedelta(hours=25), True, False),
+        ("weekly", dt.timedelta(days=6), False, False),
+        ("weekly", dt.timedelta(days=8), False, True),
+        ("manual", dt.timedelta(days=400), False, False),
+    ],
+)
+def test_members_older_than_the_refresh_are_refused(refresh, age, allow_stale, refused):
+    from audience.activation.meta import SyncError
+    from audience.activation.sync import check_freshness
+
+    now = dt.datetime(2026, 6, 1, 12, 0)
+    definition = {"audience_name": "a", "refresh": refresh, "built_at": now - age}
+    if refused:
+        with pytest.raises(SyncError, match="--allow-stale"):
+            check_freshness(definition, now, allow_stale)
+    else:
+        check_freshness(definition, now, allow_stale)
