@@ -1,0 +1,361 @@
+-- The feature history, compact: per build, the binned distribution of every model feature (from
+-- feature_registry) and of every score, for the population stability index of feature_drift.
+-- Per feature, three comparisons (docs: feature_bin_history):
+--   current_bins         this build's current population on its own bins: the next build's reference
+--   training_vs_current  the training population (reference, on its own bins) and the current one on them
+--   previous_vs_current  the previous build's current_bins (reference) and this build's current population
+--                        on those bins
+-- Bins of a reference: numeric = its deciles (quantile_disc at 0.1 .. 0.9, equal edges merged), right-closed
+-- (lower_edge, upper_edge], the first open below and the last open above; categorical = its levels and
+-- any new category of the current population; bin 0 = missing values.
+{{ config(full_refresh=var('history_reset')) }}
+{%- set registry = ref('feature_registry') %}
+{%- set customer_numeric = distinct_values(
+    registry, 'feature_name', "model_name = 'customer_features' and feature_role = 'numeric'"
+) %}
+{%- set customer_categorical = distinct_values(
+    registry, 'feature_name', "model_name = 'customer_features' and feature_role = 'categorical'"
+) %}
+{%- set lead_numeric = distinct_values(
+    registry, 'feature_name', "model_name = 'lead_features' and feature_role = 'numeric'"
+) %}
+{%- set lead_categorical = distinct_values(
+    registry, 'feature_name', "model_name = 'lead_features' and feature_role = 'categorical'"
+) %}
+
+with
+
+snapshot_dates as (
+    select * from {{ ref('int_snapshot_dates') }}
+),
+
+customer_features as (
+    select * from {{ ref('customer_features') }}
+),
+
+customer_features_training as (
+    select * from {{ ref('customer_features_training') }}
+),
+
+lead_features as (
+    select * from {{ ref('lead_features') }}
+),
+
+lead_conversion_labels as (
+    select * from {{ ref('lead_conversion_labels') }}
+),
+
+lead_scores as (
+    select * from {{ ref('lead_scores') }}
+),
+
+customer_propensity_scores as (
+    select * from {{ ref('customer_propensity_scores') }}
+),
+
+{% if is_incremental() %}
+history as (
+    select * from {{ this }}
+),
+{% endif %}
+
+current_snapshot as (
+    select as_of_date from snapshot_dates
+    where snapshot_name = 'current'
+),
+
+training_snapshot as (
+    select as_of_date from snapshot_dates
+    where snapshot_name = 'training'
+),
+
+-- the lead model learns on labelled leads and is applied to open (not yet labelled) ones
+lead_populations as (
+    select
+        lead_features.*,
+        case when lead_conversion_labels.is_labelled then 'training' else 'current' end as population
+    from lead_features
+    inner join lead_conversion_labels
+        on lead_features.lead_id = lead_conversion_labels.lead_id
+),
+
+open_leads as (
+    select * from lead_populations
+    where population = 'current'
+),
+
+labelled_leads as (
+    select * from lead_populations
+    where population = 'training'
+),
+
+lead_score_populations as (
+    select
+        lead_scores.probability,
+        lead_populations.population
+    from lead_scores
+    inner join lead_populations
+        on lead_scores.lead_id = lead_populations.lead_id
+),
+
+open_lead_scores as (
+    select * from lead_score_populations
+    where population = 'current'
+),
+
+labelled_lead_scores as (
+    select * from lead_score_populations
+    where population = 'training'
+),
+
+feature_values as (
+    {{ feature_values('customer_features', 'customer_features', 'current', customer_numeric, customer_categorical) }}
+    union all
+    {{ feature_values(
+        'customer_features_training', 'customer_features', 'training', customer_numeric, customer_categorical
+    ) }}
+    union all
+    {{ feature_values('open_leads', 'lead_features', 'current', lead_numeric, lead_categorical) }}
+    union all
+    {{ feature_values('labelled_leads', 'lead_features', 'training', lead_numeric, lead_categorical) }}
+    union all
+    {{ feature_values(
+        'customer_propensity_scores', 'customer_propensity_scores', 'current', ['probability'], [], 'score'
+    ) }}
+    union all
+    {{ feature_values('open_lead_scores', 'lead_scores', 'current', ['probability'], [], 'score') }}
+    union all
+    {{ feature_values('labelled_lead_scores', 'lead_scores', 'training', ['probability'], [], 'score') }}
+),
+
+fitted_edges as (
+    select
+        population,
+        source_model,
+        feature_name,
+        list_sort(list_distinct(
+            quantile_disc(numeric_value, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
+        )) as edges
+    from feature_values
+    where feature_role = 'numeric' and numeric_value is not null
+    group by population, source_model, feature_name
+),
+
+previous_snapshot as (
+    {%- if is_incremental() %}
+        select max(history.as_of_date) as as_of_date
+        from history
+        inner join current_snapshot
+            on history.as_of_date < current_snapshot.as_of_date
+    {%- else %}
+        select cast(null as date) as as_of_date
+    {%- endif %}
+),
+
+previous_bins as (
+    {%- if is_incremental() %}
+        select history.*
+        from history
+        inner join previous_snapshot
+            on history.as_of_date = previous_snapshot.as_of_date
+        where history.comparison = 'current_bins'
+    {%- else %}
+        select
+            cast(null as varchar) as source_model,
+            cast(null as varchar) as feature_name,
+            cast(null as varchar) as feature_kind,
+            cast(null as varchar) as feature_role,
+            cast(null as integer) as bin_index,
+            cast(null as double) as upper_edge,
+            cast(null as varchar) as category,
+            cast(null as bigint) as current_rows
+        where false
+    {%- endif %}
+),
+
+-- the bins each comparison counts on: its reference's
+edge_sets as (
+    select
+        'current_bins' as comparison,
+        source_model,
+        feature_name,
+        edges
+    from fitted_edges
+    where population = 'current'
+    union all
+    select
+        'training_vs_current' as comparison,
+        source_model,
+        feature_name,
+        edges
+    from fitted_edges
+    where population = 'training'
+    union all
+    select
+        'previous_vs_current' as comparison,
+        source_model,
+        feature_name,
+        list_sort(list(upper_edge) filter (where upper_edge is not null)) as edges
+    from previous_bins
+    where feature_role = 'numeric'
+    group by source_model, feature_name
+),
+
+-- which population each comparison counts, and as which side
+comparison_sides as (
+    select
+        comparison_sides.comparison,
+        comparison_sides.side,
+        comparison_sides.population
+    from (
+        values
+        ('current_bins', 'current', 'current'),
+        ('training_vs_current', 'reference', 'training'),
+        ('training_vs_current', 'current', 'current'),
+        ('previous_vs_current', 'current', 'current')
+    ) as comparison_sides (comparison, side, population)
+),
+
+with_edges as (
+    select
+        comparison_sides.comparison,
+        comparison_sides.side,
+        feature_values.*,
+        coalesce(edge_sets.edges, []) as edges
+    from feature_values
+    inner join comparison_sides
+        on feature_values.population = comparison_sides.population
+    left join edge_sets
+        on
+            comparison_sides.comparison = edge_sets.comparison
+            and feature_values.source_model = edge_sets.source_model
+            and feature_values.feature_name = edge_sets.feature_name
+),
+
+counted as (
+    select
+        comparison,
+        side,
+        source_model,
+        feature_name,
+        feature_kind,
+        feature_role,
+        case
+            when feature_role = 'categorical' and category is null then 0
+            when feature_role = 'categorical' then null
+            when numeric_value is null then 0
+            -- right-closed bins: a value's bin is 1 + the number of edges strictly below it
+            else 1 + len(list_filter(edges, lambda edge: edge < numeric_value))
+        end as bin_index,
+        category,
+        count(*) as value_rows
+    from with_edges
+    group by all
+),
+
+previous_reference as (
+    select
+        'previous_vs_current' as comparison,
+        'reference' as side,
+        source_model,
+        feature_name,
+        feature_kind,
+        feature_role,
+        case when feature_role = 'numeric' or category is null then bin_index end as bin_index,
+        category,
+        current_rows as value_rows
+    from previous_bins
+),
+
+sides as (
+    select * from counted
+    union all
+    select * from previous_reference
+),
+
+-- a comparison needs both sides (a feature new since the previous build has no reference yet)
+compared_features as (
+    select
+        comparison,
+        source_model,
+        feature_name
+    from sides
+    group by comparison, source_model, feature_name
+    having comparison = 'current_bins' or count(distinct side) = 2
+),
+
+bins as (
+    select
+        sides.comparison,
+        sides.source_model,
+        sides.feature_name,
+        any_value(sides.feature_kind) as feature_kind,
+        any_value(sides.feature_role) as feature_role,
+        sides.bin_index,
+        sides.category,
+        coalesce(sum(sides.value_rows) filter (
+            where sides.side = 'reference' or sides.comparison = 'current_bins'
+        ), 0) as reference_rows,
+        coalesce(sum(sides.value_rows) filter (where sides.side = 'current'), 0) as current_rows
+    from sides
+    inner join compared_features
+        on
+            sides.comparison = compared_features.comparison
+            and sides.source_model = compared_features.source_model
+            and sides.feature_name = compared_features.feature_name
+    group by sides.comparison, sides.source_model, sides.feature_name, sides.bin_index, sides.category
+),
+
+indexed as (
+    select
+        bins.* exclude (bin_index),
+        coalesce(
+            bins.bin_index,
+            row_number() over (
+                partition by bins.comparison, bins.source_model, bins.feature_name, bins.bin_index is null
+                order by bins.category
+            )
+        ) as bin_index,
+        edge_sets.edges
+    from bins
+    left join edge_sets
+        on
+            bins.comparison = edge_sets.comparison
+            and bins.source_model = edge_sets.source_model
+            and bins.feature_name = edge_sets.feature_name
+)
+
+select
+    ---------- dates
+    current_snapshot.as_of_date,
+    ---------- strings
+    indexed.comparison,
+    indexed.source_model,
+    indexed.feature_name,
+    indexed.feature_kind,
+    indexed.feature_role,
+    ---------- numerics
+    cast(indexed.bin_index as integer) as bin_index,
+    case
+        when indexed.feature_role = 'numeric' and indexed.bin_index >= 2 then indexed.edges[indexed.bin_index - 1]
+    end as lower_edge,
+    case
+        when indexed.feature_role = 'numeric' and indexed.bin_index between 1 and len(indexed.edges)
+            then indexed.edges[indexed.bin_index]
+    end as upper_edge,
+    indexed.category,
+    cast(indexed.reference_rows as bigint) as reference_rows,
+    cast(indexed.current_rows as bigint) as current_rows,
+    ---------- dates
+    case
+        when indexed.comparison = 'previous_vs_current' then previous_snapshot.as_of_date
+        when indexed.comparison = 'training_vs_current' and indexed.source_model = 'customer_features'
+            then training_snapshot.as_of_date
+        else current_snapshot.as_of_date
+    end as reference_as_of_date,
+    ---------- timestamps
+    {{ build_time() }} as recorded_at
+from indexed
+cross join current_snapshot
+cross join training_snapshot
+cross join previous_snapshot
