@@ -2,8 +2,9 @@
 -- the seed segment_priority_criteria, the weighted global score and the rank (1 = work it first).
 -- Measured per segment: segment_size = customers; expected_conversion = mean purchase-propensity
 -- probability of the members; member_value = mean monetary_total of the members; ease_of_access = share of
--- members with email marketing consent in force and not unsubscribed; strategic_fit = the score of
--- the segment's name in the seed segment_strategic_fit.
+-- members an audience can reach: consent in force (int_consents_in_force, the project's one consent rule)
+-- for the activation purpose (var activation_default_consent_purpose); strategic_fit = the score of the
+-- segment's name in the seed segment_strategic_fit.
 -- Scoring (seed column `scoring`): quintile = 1..5 by quintile of the measured value across the
 -- segments (macro quintile_score: equal values, equal scores; `direction` -1 when less is better);
 -- cut_points = 1 + the number of the seed's cut points at or below the value (5 minus that number for
@@ -29,6 +30,11 @@ customer_propensity_scores as (
     select * from {{ ref('customer_propensity_scores') }}
 ),
 
+consents_in_force as (
+    select * from {{ ref('int_consents_in_force') }}
+    where subject_type = 'customer' and purpose = '{{ var("activation_default_consent_purpose") }}'
+),
+
 criteria as (
     select * from {{ ref('segment_priority_criteria') }}
 ),
@@ -42,14 +48,14 @@ member_measures as (
         customer_segments.segment_id,
         avg(customer_propensity_scores.probability) as expected_conversion,
         avg(customer_features.monetary_total) as member_value,
-        avg(cast(
-            customer_features.has_email_marketing_consent and not customer_features.is_email_unsubscribed as double
-        )) as ease_of_access
+        avg(cast(coalesce(consents_in_force.is_granted, false) as double)) as ease_of_access
     from customer_segments
     inner join customer_features
         on customer_segments.customer_id = customer_features.customer_id
     left join customer_propensity_scores
         on customer_segments.customer_id = customer_propensity_scores.customer_id
+    left join consents_in_force
+        on customer_segments.customer_id = consents_in_force.subject_id
     group by customer_segments.segment_id
 ),
 
