@@ -1,6 +1,7 @@
 {#-
     Data-quality rule helpers used by the staging base models. Reason codes are documented in the
-    seed `dq_rules` (seeds/dq/dq_rules.csv); a relationships test keeps every emitted code in it.
+    seed `dq_rules` (seeds/dq/dq_rules.csv, with their precedence); a relationships test keeps every
+    emitted code in it.
 
     first_matching_rule(rules): the first rule (in list order) whose condition holds, as a struct
     {reject_reason, reject_column}, or null for a clean row. `rules` is a list of
@@ -25,22 +26,121 @@
 
 
 {#-
-    value_issues(checks): the list of {column_name, reason_code} whose condition holds, for values
-    that were nulled while the row was kept. `checks` is a list of (condition_sql, column, reason).
+    contract_row_rules(source_name, table_name, model_rules=[]): the row rules of a base model, in the
+    precedence of the dq_rules seed, derived from the contract except `model_rules` (the table's own
+    rules, precedence 5 to 7, e.g. orphan_foreign_key, negative_amount), which go in between:
+      malformed_row (a CSV line not split into the header's fields), missing_required_value (each
+      required column), duplicate_row (an exact copy of the raw values, all but the first copy),
+      unknown_code (each column with meta codes), <model_rules>, future_timestamp (each required
+      timestamp later than the build time), outlier_amount (each required column with meta outliers).
+    Conditions name the contract columns of the relation they are applied to.
+-#}
+{% macro contract_row_rules(source_name, table_name, model_rules=[]) -%}
+    {%- set columns = raw_contract(source_name, table_name) -%}
+    {%- set rules = [('raw_line is not null', 'malformed_row', none)] -%}
+    {%- for column in columns if column.required -%}
+        {%- do rules.append((column.name ~ ' is null', 'missing_required_value', column.name)) -%}
+    {%- endfor -%}
+    {%- do rules.append(duplicate_row_rule()) -%}
+    {%- for column in columns if column.codes -%}
+        {%- do rules.append((
+            'not ' ~ is_one_of(column.name, column.codes | map('lower') | list), 'unknown_code', column.name
+        )) -%}
+    {%- endfor -%}
+    {%- do rules.extend(model_rules) -%}
+    {%- for column in columns if column.required and column.data_type == 'timestamp' -%}
+        {%- do rules.append((column.name ~ ' > ' ~ build_time(), 'future_timestamp', column.name)) -%}
+    {%- endfor -%}
+    {%- for column in columns if column.required and column.outliers -%}
+        {%- do rules.append((
+            'abs(' ~ column.name ~ ') > ' ~ outlier_threshold(source_name, table_name, column.name),
+            'outlier_amount', column.name
+        )) -%}
+    {%- endfor -%}
+    {{ return(rules) }}
+{%- endmacro %}
+
+
+{#- The duplicate_row rule: every copy of the raw values but the first (typed_raw_rows numbers them). -#}
+{% macro duplicate_row_rule() -%}
+    {{ return(('raw_copy_number > 1', 'duplicate_row', none)) }}
+{%- endmacro %}
+
+
+{#-
+    deduplicated_rows(source_name, table_name, relation): the rows of `relation` (which carries
+    `first_rejection`, `is_candidate` and `raw_record`) with `rejected`: the first rejection, or for rows
+    that passed every earlier rule and share the contract key (meta key) with another such row,
+    `duplicate_key` for all but the first by (meta latest_by desc, raw values). Rows with a null key
+    column are never key duplicates. Only candidate rows (typed_raw_rows: their key hash repeats) are
+    ranked; the others stream through. A SELECT statement.
+-#}
+{% macro deduplicated_rows(source_name, table_name, relation='checked') -%}
+    {%- set contract = raw_contract_table(source_name, table_name) -%}
+    {%- set key = contract.key -%}
+    {%- set order_by = ([contract.latest_by ~ ' desc nulls last'] if contract.latest_by else []) + ['raw_record'] -%}
+    select
+        *,
+        first_rejection as rejected
+    from {{ relation }}
+    where not is_candidate
+    union all
+    select
+        *,
+        {%- if key %}
+        coalesce(
+            first_rejection,
+            case
+                when
+                    {% for column in key %}{{ column }} is not null and {% endfor %}row_number() over (
+                        partition by {{ key | join(', ') }}, first_rejection is null
+                        order by {{ order_by | join(', ') }}
+                    ) > 1
+                    then {{ rejection('duplicate_key', key | last) }}
+            end
+        ) as rejected
+        {%- else %}
+        first_rejection as rejected
+        {%- endif %}
+    from {{ relation }}
+    where is_candidate
+{%- endmacro %}
+
+
+{#-
+    value_issues(checks): the list of {column_name, reason_code} whose condition holds, for values that
+    were nulled while the row was kept; null when none holds. `checks` is a list of
+    (condition_sql, column, reason).
 -#}
 {% macro value_issues(checks) -%}
     {%- if checks | length == 0 -%}
-        cast([] as struct(column_name varchar, reason_code varchar)[])
+        cast(null as struct(column_name varchar, reason_code varchar)[])
     {%- else -%}
-        list_filter(
-            [
-            {%- for condition, column_name, reason_code in checks %}
-                case when {{ condition }} then {'column_name': '{{ column_name }}', 'reason_code': '{{ reason_code }}'} end
-                {{- "," if not loop.last }}
-            {%- endfor %}
-            ],
-            lambda issue: issue is not null
-        )
+        case
+            when {% for condition, _, _ in checks %}({{ condition }}){{ ' or ' if not loop.last }}{% endfor %}
+                then list_filter(
+                    [
+                    {%- for condition, column_name, reason_code in checks %}
+                        case
+                            when {{ condition }}
+                                then {'column_name': '{{ column_name }}', 'reason_code': '{{ reason_code }}'}
+                        end
+                        {{- "," if not loop.last }}
+                    {%- endfor %}
+                    ],
+                    lambda issue: issue is not null
+                )
+        end
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Two value_issues lists as one (null when both are null). -#}
+{% macro combined_issues(first, second) -%}
+    {%- if 'cast(null as' in second -%}
+        {{ first }}
+    {%- else -%}
+        case when ({{ second }}) is null then {{ first }} else list_concat({{ first }}, {{ second }}) end
     {%- endif -%}
 {%- endmacro %}
 
@@ -52,32 +152,17 @@
 
 
 {#-
-    The last CTE of every base model: the row's reject reason and column, its value issues, and its
-    raw values as JSON, kept only for rejected rows and rows with nulled values (for the quarantine).
+    The last columns of every base model: the row's reject reason and column, its value issues, and its
+    raw values as JSON (the raw line for a malformed CSV line), kept only for rejected rows and rows with
+    nulled values (for the quarantine).
 -#}
-{% macro quarantine_columns(reject='rejected', issues='value_issues', raw='raw_record') -%}
+{% macro quarantine_columns(reject='rejected', issues='value_issues') -%}
         {{ reject }}.reject_reason as reject_reason,
         {{ reject }}.reject_column as reject_column,
         {{ issues }} as value_issues,
-        case when {{ reject }} is not null or len({{ issues }}) > 0 then to_json({{ raw }}) end as raw_values,
-        _raw_file
-{%- endmacro %}
-
-
-{#-
-    with_duplicate_key_rejection(first_rejection, key_columns, order_by): the row's rejection after the
-    key rule: rows that passed the earlier rules and repeat a key of another such row are rejected as
-    `duplicate_key`, except the first by `order_by` (newest first, then raw values: deterministic).
--#}
-{% macro with_duplicate_key_rejection(first_rejection, key_columns, order_by) -%}
-    coalesce(
-        {{ first_rejection }},
         case
-            when row_number() over (
-                    partition by {{ key_columns | join(', ') }}, {{ first_rejection }} is null
-                    order by {{ order_by }}
-                ) > 1
-                then {{ rejection('duplicate_key', key_columns | last) }}
-        end
-    )
+            when {{ reject }} is not null or {{ issues }} is not null
+                then coalesce(to_json(raw_line), to_json(raw_record))
+        end as raw_values,
+        _raw_file
 {%- endmacro %}

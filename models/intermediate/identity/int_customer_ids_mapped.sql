@@ -1,4 +1,6 @@
--- identity map: every customer id seen in any source -> the resolved (surviving) customer_id
+-- identity map: every customer id seen in any source -> the resolved (surviving) customer_id.
+-- Consents (and traits, erasure requests) only refer to subjects: their ids create no entry here
+-- (a consent of an unknown subject is reported in dq_orphan_consents).
 with
 
 customers as (
@@ -21,10 +23,6 @@ email_events as (
     select * from {{ ref('stg_email__events') }}
 ),
 
-consents as (
-    select * from {{ ref('stg_crm__consents') }}
-),
-
 survey_responses as (
     select * from {{ ref('stg_crm__survey_responses') }}
 ),
@@ -37,9 +35,6 @@ seen_ids as (
     union
     select customer_id from email_events
     where customer_id is not null
-    union
-    select subject_id from consents
-    where subject_type = 'customer'
     union
     select customer_id from survey_responses
 ),

@@ -1,21 +1,19 @@
--- clean email events with customer_id resolved to the surviving customer
+-- clean email events with customer_id resolved to the surviving customer, without the events dated
+-- before their customer was created (quarantined by int_email_events_checked)
+{{ config(materialized='view') }}
+
 with
 
-email_events as (
-    select * from {{ ref('stg_email__events') }}
-),
-
-customer_ids as (
-    select * from {{ ref('int_customer_ids_mapped') }}
+checked_events as (
+    select * from {{ ref('int_email_events_checked') }}
 )
 
 select
-    email_events.event_id,
-    customer_ids.customer_id,
-    email_events.lead_id,
-    email_events.campaign_id,
-    email_events.event_type,
-    email_events.occurred_at
-from email_events
-left join customer_ids
-    on email_events.customer_id = customer_ids.source_customer_id
+    event_id,
+    customer_id,
+    lead_id,
+    campaign_id,
+    event_type,
+    occurred_at
+from checked_events
+where reject_reason is null

@@ -11,7 +11,7 @@ with
             raw_values,
             _raw_file as raw_file
         from {{ ref(raw.base) }}
-        where len(value_issues) > 0
+        where value_issues is not null
     ),
 
 {% endfor %}

@@ -1,13 +1,29 @@
--- raw rows = clean rows + quarantined rows, per source table, with the quarantine split by reason
+-- raw rows = clean rows + quarantined rows, per source table, with the quarantine split by reason.
+-- raw rows: the rows the CSV or parquet reader returns (counted here, independently of the base model)
+-- plus the CSV lines it could not read (malformed_row); clean rows: the stg model's, less the rows an
+-- intermediate model quarantines by a cross-source rule.
 with
 
 {% for raw in raw_tables() %}
-    {{ raw.table }}_raw as (
+    {%- set relation = raw_relation(raw.source, raw.table) if execute else {'reader': none} %}
+    {{ raw.table }}_read as (
         select
             '{{ raw.source }}' as source_name,
             '{{ raw.table }}' as table_name,
-            count(*) as raw_rows
-        from {{ raw_table(raw.source, raw.table) }}
+            {%- if relation.reader %}
+            count(*) as rows_read
+        from {{ relation.reader }}
+            {%- else %}
+            cast(0 as bigint) as rows_read
+            {%- endif %}
+    ),
+
+    {{ raw.table }}_malformed as (
+        select
+            '{{ raw.table }}' as table_name,
+            count(*) as malformed_rows
+        from {{ ref(raw.base) }}
+        where reject_reason = 'malformed_row'
     ),
 
     {{ raw.table }}_clean as (
@@ -17,17 +33,38 @@ with
         from {{ ref(raw.staging) }}
     ),
 
+    {{ raw.table }}_rechecked as (
+        select
+            '{{ raw.table }}' as table_name,
+            {%- if raw.rechecked_by %}
+            count(*) as rechecked_rows
+        from {{ ref(raw.rechecked_by) }}
+        where reject_reason is not null
+            {%- else %}
+            cast(0 as bigint) as rechecked_rows
+            {%- endif %}
+    ),
+
 {% endfor %}
 raw_counts as (
     {%- for raw in raw_tables() %}
-        select * from {{ raw.table }}_raw
+        select
+            {{ raw.table }}_read.source_name,
+            {{ raw.table }}_read.table_name,
+            {{ raw.table }}_read.rows_read + {{ raw.table }}_malformed.malformed_rows as raw_rows
+        from {{ raw.table }}_read
+        cross join {{ raw.table }}_malformed
         {{- "\n    union all" if not loop.last }}
     {%- endfor %}
 ),
 
 clean_counts as (
     {%- for raw in raw_tables() %}
-        select * from {{ raw.table }}_clean
+        select
+            {{ raw.table }}_clean.table_name,
+            {{ raw.table }}_clean.clean_rows - {{ raw.table }}_rechecked.rechecked_rows as clean_rows
+        from {{ raw.table }}_clean
+        cross join {{ raw.table }}_rechecked
         {{- "\n    union all" if not loop.last }}
     {%- endfor %}
 ),

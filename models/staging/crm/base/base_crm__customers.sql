@@ -1,74 +1,47 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', pre_hook="{{ raw_rejects_scan('customers') }}") }}
 
 with
+
+{{ typed_raw_rows('crm', 'customers') }},
 
 country_lookups as (
     select * from {{ ref('stg_reference__country_lookups') }}
 ),
 
-typed as (
-    {{ typed_raw_rows('crm', 'customers') }}
-),
-
-normalized as (
+normalized as not materialized (
     select
-        typed.*,
+        typed.* exclude (email, country_code, birth_date, value_issues),
         {{ normalize_email('typed.email') }} as email_normalized,
-        {{ country_lookup_key('typed.country_code') }} as country_key,
-        country_lookups.country_code as country_code_iso,
-        {{ age_in_years('typed.birth_date', 'cast(' ~ build_time() ~ ' as date)') }} as age_years
+        case
+            when {{ is_valid_email(normalize_email('typed.email')) }} then {{ normalize_email('typed.email') }}
+        end as email,
+        country_lookups.country_code,
+        {{ age_in_years('typed.birth_date', 'cast(' ~ build_time() ~ ' as date)') }} as age_years,
+        case
+            when {{ age_in_years('typed.birth_date', 'cast(' ~ build_time() ~ ' as date)') }} between 0 and 120
+                then typed.birth_date
+        end as birth_date,
+        {{ combined_issues('typed.value_issues', value_issues([
+            ('email_normalized is not null and not ' ~ is_valid_email('email_normalized'),
+             'email', 'invalid_email'),
+            ('age_years not between 0 and 120', 'birth_date', 'impossible_birth_date'),
+            ('typed.country_code is not null and country_lookups.country_code is null',
+             'country_code', 'unknown_country_code'),
+        ])) }} as value_issues
     from typed
     left join country_lookups
         on {{ country_lookup_key('typed.country_code') }} = country_lookups.lookup_key
 ),
 
-cleaned as (
+checked as not materialized (
     select
-        ---------- ids
-        customer_id,
-        account_id,
-        ---------- strings
-        case when {{ is_valid_email('email_normalized') }} then email_normalized end as email,
-        phone,
-        first_name,
-        last_name,
-        lower(gender) as gender,
-        postal_code,
-        city,
-        country_code_iso as country_code,
-        ---------- dates
-        case when age_years between 0 and 120 then birth_date end as birth_date,
-        ---------- timestamps
-        created_at,
-        ---------- audit
-        raw_record,
-        raw_copy_number,
-        _raw_file,
-        {{ value_issues(unparseable_value_checks('crm', 'customers', 'normalized') + [
-            ('email_normalized is not null and not ' ~ is_valid_email('email_normalized'),
-             'email', 'invalid_email'),
-            ('age_years not between 0 and 120', 'birth_date', 'impossible_birth_date'),
-            ('country_key is not null and country_code_iso is null', 'country_code', 'unknown_country_code'),
-        ]) }} as value_issues
+        *,
+        {{ first_matching_rule(contract_row_rules('crm', 'customers')) }} as first_rejection
     from normalized
 ),
 
-checked as (
-    select
-        *,
-        {{ first_matching_rule(missing_required_checks('crm', 'customers', 'cleaned') + [
-            ('raw_copy_number > 1', 'duplicate_row', none),
-        ]) }} as first_rejection
-    from cleaned
-),
-
 deduplicated as (
-    select
-        *,
-        {{ with_duplicate_key_rejection(
-            'first_rejection', ['customer_id'], 'created_at desc nulls last, cast(raw_record as varchar)'
-        ) }} as key_rejection
-    from checked
+    {{ deduplicated_rows('crm', 'customers') }}
 ),
 
 merged as (
@@ -76,21 +49,21 @@ merged as (
     select
         *,
         case
-            when key_rejection is null and email is not null
+            when rejected is null and email is not null
                 then first_value(customer_id) over (
-                        partition by email, key_rejection is null
+                        partition by email, rejected is null
                         order by created_at asc nulls last, customer_id asc
                     )
-            when key_rejection is null then customer_id
+            when rejected is null then customer_id
         end as survivor_customer_id
     from deduplicated
 ),
 
 final as (
     select
-        *,
+        * exclude (rejected),
         coalesce(
-            key_rejection,
+            rejected,
             case
                 when survivor_customer_id != customer_id
                     then {{ rejection('duplicate_email', 'email') }}
@@ -107,7 +80,7 @@ select
     phone,
     first_name,
     last_name,
-    gender,
+    lower(gender) as gender,
     postal_code,
     city,
     country_code,

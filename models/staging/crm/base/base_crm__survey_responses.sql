@@ -1,41 +1,24 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', pre_hook="{{ raw_rejects_scan('survey_responses') }}") }}
 
 with
 
-typed as (
-    {{ typed_raw_rows('crm', 'survey_responses') }}
-),
+{{ typed_raw_rows('crm', 'survey_responses') }},
 
-normalized as (
+checked as not materialized (
     select
-        ---------- ids
-        customer_id,
-        ---------- strings
-        lower(question_key) as question_key,
-        lower(answer) as answer,
-        ---------- timestamps
-        answered_at,
-        ---------- audit
-        raw_record,
-        raw_copy_number,
-        _raw_file,
-        {{ value_issues(unparseable_value_checks('crm', 'survey_responses')) }} as value_issues
+        *,
+        {{ first_matching_rule(contract_row_rules('crm', 'survey_responses')) }} as first_rejection
     from typed
 ),
 
-checked as (
-    select
-        *,
-        {{ first_matching_rule(missing_required_checks('crm', 'survey_responses', 'normalized') + [
-            ('raw_copy_number > 1', 'duplicate_row', none),
-        ]) }} as rejected
-    from normalized
+deduplicated as (
+    {{ deduplicated_rows('crm', 'survey_responses') }}
 )
 
 select
     customer_id,
     question_key,
-    answer,
+    lower(answer) as answer,
     answered_at,
     {{ quarantine_columns() }}
-from checked
+from deduplicated

@@ -1,67 +1,19 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', pre_hook="{{ raw_rejects_scan('email_events') }}") }}
 
+-- the cross-source rule (an event before its customer was created) is int_email_events_checked's
 with
 
-raw_customers as (
-    select * from {{ ref('base_crm__customers') }}
-),
+{{ typed_raw_rows('email', 'email_events') }},
 
-customer_creations as (
-    select
-        customer_id,
-        min(created_at) as customer_created_at
-    from raw_customers
-    -- the record the warehouse keeps for the id: clean, or merged into a survivor by email
-    where customer_id is not null and (reject_reason is null or reject_reason = 'duplicate_email')
-    group by customer_id
-),
-
-typed as (
-    {{ typed_raw_rows('email', 'email_events') }}
-),
-
-normalized as (
-    select
-        ---------- ids
-        typed.event_id,
-        typed.customer_id,
-        typed.lead_id,
-        typed.campaign_id,
-        ---------- strings
-        lower(typed.event_type) as event_type,
-        ---------- timestamps
-        typed.occurred_at,
-        customer_creations.customer_created_at,
-        ---------- audit
-        typed.raw_record,
-        typed.raw_copy_number,
-        typed._raw_file,
-        {{ value_issues(unparseable_value_checks('email', 'email_events')) }} as value_issues
-    from typed
-    left join customer_creations
-        on typed.customer_id = customer_creations.customer_id
-),
-
-checked as (
+checked as not materialized (
     select
         *,
-        {{ first_matching_rule(missing_required_checks('email', 'email_events', 'normalized') + [
-            ('raw_copy_number > 1', 'duplicate_row', none),
-            ("event_type not in ('sent', 'delivered', 'open', 'click', 'bounce', 'unsubscribe', 'complaint')",
-             'unknown_code', 'event_type'),
-            ('occurred_at > ' ~ build_time(), 'future_timestamp', 'occurred_at'),
-            ('occurred_at < customer_created_at', 'event_before_subject_created', 'occurred_at'),
-        ]) }} as first_rejection
-    from normalized
+        {{ first_matching_rule(contract_row_rules('email', 'email_events')) }} as first_rejection
+    from typed
 ),
 
 deduplicated as (
-    select
-        *,
-        {{ with_duplicate_key_rejection(
-            'first_rejection', ['event_id'], 'occurred_at desc, cast(raw_record as varchar)'
-        ) }} as rejected
-    from checked
+    {{ deduplicated_rows('email', 'email_events') }}
 )
 
 select

@@ -1,6 +1,8 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', pre_hook="{{ raw_rejects_scan('order_items') }}") }}
 
 with
+
+{{ typed_raw_rows('shop', 'order_items') }},
 
 raw_orders as (
     select * from {{ ref('base_shop__orders') }}
@@ -15,67 +17,36 @@ order_states as (
     group by order_id
 ),
 
-typed as (
-    {{ typed_raw_rows('shop', 'order_items') }}
-),
-
-normalized as (
+normalized as not materialized (
     select
-        ---------- ids
-        typed.order_id,
-        typed.product_id,
-        ---------- strings
-        lower(typed.product_category) as product_category,
-        ---------- numerics
-        typed.line_number,
-        typed.quantity,
-        typed.unit_price,
-        ---------- audit
-        order_states.has_clean_row as order_has_clean_row,
-        typed.raw_record,
-        typed.raw_copy_number,
-        typed._raw_file,
-        {{ value_issues(unparseable_value_checks('shop', 'order_items')) }} as value_issues
+        typed.*,
+        order_states.has_clean_row as order_has_clean_row
     from typed
     left join order_states
         on typed.order_id = order_states.order_id
 ),
 
-checked as (
+checked as not materialized (
     select
         *,
-        {{ first_matching_rule(missing_required_checks('shop', 'order_items', 'normalized') + [
-            ('raw_copy_number > 1', 'duplicate_row', none),
+        {{ first_matching_rule(contract_row_rules('shop', 'order_items', model_rules=[
             ('order_has_clean_row is null', 'orphan_foreign_key', 'order_id'),
             ('not order_has_clean_row', 'parent_quarantined', 'order_id'),
             ('quantity = 0', 'zero_quantity', 'quantity'),
             ('unit_price < 0', 'negative_unit_price', 'unit_price'),
-        ]) }} as first_rejection
+        ])) }} as first_rejection
     from normalized
 ),
 
 deduplicated as (
-    select
-        *,
-        coalesce(
-            first_rejection,
-            case
-                when line_number is not null
-                    and row_number() over (
-                        partition by order_id, line_number, first_rejection is null
-                        order by cast(raw_record as varchar)
-                    ) > 1
-                    then {{ rejection('duplicate_key', 'line_number') }}
-            end
-        ) as rejected
-    from checked
+    {{ deduplicated_rows('shop', 'order_items') }}
 )
 
 select
     order_id,
     line_number,
     product_id,
-    product_category,
+    lower(product_category) as product_category,
     quantity,
     unit_price,
     {{ quarantine_columns() }}
