@@ -7,6 +7,13 @@
     accepted_range: the column lies within [min_value, max_value] (either bound optional); nulls pass.
     unique_combination_of_columns: no two rows share the listed columns.
     sums_to: the column sums to `total` within `tolerance`, per `group_by` columns if given.
+    contract_codes: the column holds only the codes the raw contract lists for a source column (meta codes
+        or open_codes; compared as staging writes them, lowercased); nulls pass. The contract is the one
+        place a code list is written.
+        data_tests: [{contract_codes: {arguments: {source_name: web, table_name: web_events}}}]
+    raw_contract_names: the column holds only table names (part: table) or source names (part: source) of
+        the raw contract, or one of `extra_values`.
+    is_empty: the model has no rows (each row is a finding, e.g. an orphan consent).
 -#}
 
 {% test expression_is_true(model, expression, column_name=none) %}
@@ -50,4 +57,45 @@ from {{ model }}
 group by {{ group_by | join(', ') }}
 {%- endif %}
 having abs(sum({{ column_name }}) - {{ total }}) > {{ tolerance }}
+{% endtest %}
+
+
+{% test contract_codes(model, column_name, source_name, table_name, contract_column=none) %}
+{%- set column = raw_contract_column(source_name, table_name, contract_column or column_name) -%}
+{%- set codes = (column.get('codes') or column.get('open_codes') or []) | map('lower') | list -%}
+{%- if execute and not codes -%}
+    {{ exceptions.raise_compiler_error(
+        "contract_codes: " ~ source_name ~ "." ~ table_name ~ "." ~ (contract_column or column_name)
+        ~ " has no meta codes or open_codes in the contract"
+    ) }}
+{%- endif -%}
+select
+    {{ column_name }} as value_field,
+    count(*) as n_records
+from {{ model }}
+where
+    {{ column_name }} is not null
+    {%- if codes %}
+    and {{ column_name }} not in ({% for code in codes %}{{ sql_string(code) }}{{ ', ' if not loop.last }}{% endfor %})
+    {%- endif %}
+group by {{ column_name }}
+{% endtest %}
+
+
+{% test raw_contract_names(model, column_name, part='table', extra_values=[]) %}
+{%- set names = extra_values | list -%}
+{%- for raw in raw_tables() -%}
+    {%- do names.append(raw.table if part == 'table' else raw.source) -%}
+{%- endfor -%}
+select
+    {{ column_name }} as value_field,
+    count(*) as n_records
+from {{ model }}
+where {{ column_name }} not in ({% for name in names | unique %}{{ sql_string(name) }}{{ ', ' if not loop.last }}{% endfor %})
+group by {{ column_name }}
+{% endtest %}
+
+
+{% test is_empty(model) %}
+select * from {{ model }}
 {% endtest %}

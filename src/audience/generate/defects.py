@@ -16,11 +16,13 @@ unparseable birth date      customers       birth_date     0.5 % unparseable_val
 impossible birth date       customers       birth_date     0.5 % impossible_birth_date           value
 unknown country             customers       country_code   0.5 % unknown_country_code            value
 missing customer id         orders          customer_id    0.5 % missing_required_value          row
-non-positive amount         orders          amount         0.5 % non_positive_amount             row
+negative amount             orders          amount         0.5 % negative_amount                 row
   (completed orders)
 future timestamp (2099)     orders          ordered_at     0.5 % future_timestamp                row
 exact duplicate row         orders          (all)          0.5 % duplicate_row                   row
-lines of the 3 order        order_items     order_id       (*)   parent_quarantined              row
+outlier amount (+1,000,000, orders          amount         0.2 % outlier_amount                  row
+  completed orders)
+lines of the 4 order        order_items     order_id       (*)   parent_quarantined              row
   classes above
 orphan order line           order_items     order_id       0.5 % orphan_foreign_key              row
 missing event id            web_events      event_id       0.5 % missing_required_value          row
@@ -30,8 +32,12 @@ event before customer       email_events    occurred_at    0.5 % event_before_su
   created (1 h - 30 d early)
 =========================== =============== ============== ===== =============================== =====
 
-(*) every line of an order with a missing customer id, a non-positive amount or a future timestamp:
-those orders keep their (clean) lines, which staging quarantines as ``parent_quarantined``.
+(*) every line of an order with a missing customer id, a negative amount, a future timestamp or an outlier
+amount: those orders keep their (clean) lines, which staging quarantines as ``parent_quarantined``.
+
+A zero amount on a completed order is a valid (free) purchase, not a defect: none is planted. The outlier
+amount is far above staging's robust threshold (``outlier_iqr_k`` = 3 IQRs of ln(amount) above Q3, and at
+least 100 times Q3: about 70,000 at every scale), so exactly the planted orders are outliers.
 
 Details: duplicate customers copy a clean customer with a new ``customer_id``, an email that equals the
 original after trim + lowercase (e.g. ``"  Jane.Doe42@Gmail.COM "``) and a ``created_at`` 1-60 days
@@ -72,9 +78,10 @@ RATES: dict[str, float] = {
     "impossible_birth_date": 0.005,
     "unknown_country": 0.005,
     "order_missing_customer": 0.005,
-    "order_non_positive_amount": 0.005,
+    "order_negative_amount": 0.005,
     "order_future": 0.005,
     "order_duplicate_row": 0.005,
+    "order_outlier_amount": 0.002,
     "orphan_line": 0.005,
     "web_missing_event_id": 0.005,
     "web_future": 0.005,
@@ -83,6 +90,8 @@ RATES: dict[str, float] = {
 }
 #: Order numbers of orphan lines start here (no order has such a number).
 ORPHAN_BASE = 9_000_000_000
+#: Added to the amount (cents) of an outlier order: 1,000,000.00.
+OUTLIER_EXTRA_CENTS = 100_000_000
 DEFECT_COLUMNS = ("table_name", "reason_code", "column_name", "level", "planted_rows")
 
 
@@ -255,20 +264,25 @@ def plant_orders(
     m = len(orders["num"])
     pick = _Picker(rng, m)
     missing = pick.take(n_planted("order_missing_customer", m))
-    nonpos = pick.take(n_planted("order_non_positive_amount", m), where=orders["status"] == 0)
+    negative = pick.take(n_planted("order_negative_amount", m), where=orders["status"] == 0)
     future = pick.take(n_planted("order_future", m))
     copies = pick.take(n_planted("order_duplicate_row", m))
+    outliers = pick.take(n_planted("order_outlier_amount", m), where=orders["status"] == 0)
 
     orders["cust_num"][missing] = -1
     log.add("orders", "missing_required_value", "customer_id", "row", len(missing))
-    orders["amount"][nonpos] = np.where(np.arange(len(nonpos)) % 2 == 0, 0, -orders["amount"][nonpos])
-    log.add("orders", "non_positive_amount", "amount", "row", len(nonpos))
+    orders["amount"][negative] = -np.maximum(orders["amount"][negative], 1)
+    log.add("orders", "negative_amount", "amount", "row", len(negative))
+    orders["amount"][outliers] += OUTLIER_EXTRA_CENTS
+    log.add("orders", "outlier_amount", "amount", "row", len(outliers))
     orders["time"][future] = FUTURE_YEAR_START + rng.integers(0, YEAR, len(future))
     log.add("orders", "future_timestamp", "ordered_at", "row", len(future))
     _append_copies(orders, copies)
     log.add("orders", "duplicate_row", "", "row", len(copies))
 
-    quarantined = np.isin(items["order_num"], orders["num"][np.concatenate([missing, nonpos, future])])
+    quarantined = np.isin(
+        items["order_num"], orders["num"][np.concatenate([missing, negative, future, outliers])]
+    )
     log.add("order_items", "parent_quarantined", "order_id", "row", int(quarantined.sum()))
 
     k = n_planted("orphan_line", len(items["order_num"]))
