@@ -9,6 +9,7 @@
       open_codes: [a, b]    known values of an open vocabulary (lowercased): another value is kept, and a
                             warn-level test names it
       default: x            the value of an empty cell (orders.status: completed)
+      lowercase: true       compared and stored lowercased (traits.trait); codes are lowercased anyway
       outliers: true        a money or count column checked by the robust outlier rule
       keep_values: [NA]     values that are data in this column although they are null tokens
                             (var raw_null_tokens), e.g. NA = Namibia in a country code
@@ -41,6 +42,7 @@
             'codes': meta.get('codes', []),
             'open_codes': meta.get('open_codes', []),
             'default': meta.get('default'),
+            'lowercase': meta.get('lowercase', false),
             'outliers': meta.get('outliers', false),
             'keep_values': meta.get('keep_values', []),
         }) -%}

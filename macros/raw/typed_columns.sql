@@ -94,7 +94,7 @@
         {%- endset -%}
     {%- elif type == 'varchar' -%}
         {%- set text = value if source_type == 'VARCHAR' else 'cast(' ~ value ~ ' as varchar)' -%}
-        {%- set text = 'lower(' ~ text ~ ')' if column.codes or column.open_codes else text -%}
+        {%- set text = 'lower(' ~ text ~ ')' if column.codes or column.open_codes or column.lowercase else text -%}
         {%- set parsed = 'coalesce(' ~ text ~ ', ' ~ sql_string(column.default) ~ ')' if column.default is not none
             else text -%}
     {%- elif type == 'timestamp' and source_type == 'TIMESTAMP' -%}

@@ -18,7 +18,7 @@ deduplicated as (
 select
     subject_type,
     subject_id,
-    lower(trait) as trait,
+    trait,
     value as trait_value,
     recorded_at,
     {{ quarantine_columns() }}
