@@ -4,7 +4,9 @@ The reference is written here in pandas from the raw CSV, following the definiti
 ``summary_data_from_transaction_data(freq='D', observation_period_end='2011-12-09')`` (lifetimes is
 not a dependency): transactions = invoices not starting with ``C``, with a customer, whose amount
 sum(Quantity * UnitPrice), in whole pence as the raw contract stores money (decimal(18, 2), half up),
-is > 0 (staging quarantines other completed invoices as non_positive_amount), placed at their earliest
+is >= 0 (staging quarantines negative completed invoices as negative_amount; a free invoice is a
+purchase) and not an outlier (staging quarantines invoices whose |amount| is above
+exp(Q3 + max(3 IQR, ln 100)) of ln|amount| over every non-zero invoice as outlier_amount), placed at their earliest
 line time; collapsed per customer and calendar day with amounts summed; then frequency = days - 1,
 recency = last day - first day, T = 2011-12-09 - first day, monetary_value = mean of the daily totals
 after the first day (0 when there are none). dbt builds `customer_rfm` as of 2011-12-10, the day after
@@ -16,6 +18,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -29,21 +32,28 @@ CENT = Decimal("0.01")
 
 def lifetimes_summary(csv_path: Path) -> pd.DataFrame:
     """repeat_frequency, btyd_recency, btyd_t, repeat_monetary_avg per customer, from the raw CSV."""
-    lines = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    every_line = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    every_line["line_amount"] = [
+        int(quantity) * Decimal(price.strip())
+        for quantity, price in zip(every_line["Quantity"], every_line["UnitPrice"], strict=True)
+    ]
+    every_amount = every_line.groupby("InvoiceNo")["line_amount"].sum()
+    every_amount = np.array([float(a.quantize(CENT, rounding=ROUND_HALF_UP)) for a in every_amount])
+    log_amount = np.log(np.abs(every_amount[every_amount != 0]))
+    q1, q3 = np.quantile(log_amount, [0.25, 0.75])
+    outlier_threshold = np.exp(q3 + max(3 * (q3 - q1), np.log(100)))
+
+    lines = every_line
     lines = lines[~lines["InvoiceNo"].str.startswith("C") & (lines["CustomerID"].str.strip() != "")].copy()
     lines["customer_id"] = lines["CustomerID"].str.strip().str.removesuffix(".0")
     lines["invoiced_at"] = pd.to_datetime(lines["InvoiceDate"].str.strip())
-    lines["line_amount"] = [
-        int(quantity) * Decimal(price.strip())
-        for quantity, price in zip(lines["Quantity"], lines["UnitPrice"], strict=True)
-    ]
     invoices = lines.groupby("InvoiceNo").agg(
         customer_id=("customer_id", "first"),
         invoiced_at=("invoiced_at", "min"),
         amount=("line_amount", "sum"),
     )
     invoices["amount"] = [amount.quantize(CENT, rounding=ROUND_HALF_UP) for amount in invoices["amount"]]
-    invoices = invoices[invoices["amount"] > 0]
+    invoices = invoices[(invoices["amount"] >= 0) & (invoices["amount"].map(float) <= outlier_threshold)]
     invoices = invoices[invoices["invoiced_at"].dt.normalize() <= OBSERVATION_END]
 
     invoices["day"] = invoices["invoiced_at"].dt.normalize()
