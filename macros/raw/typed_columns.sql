@@ -192,6 +192,59 @@
 {%- endmacro %}
 
 
+{#-
+    raw_column_values(source_name, table_name, column): a SELECT of one contract column's parsed values
+    (`raw_value`) over every raw row of the table, with source_name, table_name and column_name (the
+    outlier thresholds are fitted on it).
+-#}
+{% macro raw_column_values(source_name, table_name, column) -%}
+    {%- set relation = raw_relation(source_name, table_name) if execute else {'reader': none, 'present': {}} -%}
+    {%- set columns = raw_contract(source_name, table_name) -%}
+    {%- set types = raw_source_types(columns, relation.present) -%}
+    select
+        '{{ source_name }}' as source_name,
+        '{{ table_name }}' as table_name,
+        '{{ column.name }}' as column_name,
+        {{ parsed_value(
+            source_name, table_name, column, cleaned_value(column.name, column, types.get(column.name, 'VARCHAR')),
+            types.get(column.name, 'VARCHAR')
+        ) }} as raw_value
+    {%- if relation.reader %}
+    from (
+        select
+            {{- raw_columns_projection(columns, relation.present) }}
+            _raw_file
+        from {{ relation.reader }}
+    ) as raw_rows
+    {%- else %}
+    from (
+        select
+            cast(null as varchar) as {{ column.name }},
+            cast(null as varchar) as _raw_file
+    ) as no_file
+    where false
+    {%- endif %}
+{%- endmacro %}
+
+
+{#-
+    raw_rows_read(source_name, table_name): a SELECT of source_name, table_name and rows_read, the rows the
+    reader returns from the table's files (0 without a file; malformed CSV lines are not among them).
+-#}
+{% macro raw_rows_read(source_name, table_name) -%}
+    {%- set relation = raw_relation(source_name, table_name) if execute else {'reader': none} -%}
+    select
+        '{{ source_name }}' as source_name,
+        '{{ table_name }}' as table_name,
+        {%- if relation.reader %}
+        count(*) as rows_read
+    from {{ relation.reader }}
+        {%- else %}
+        cast(0 as bigint) as rows_read
+        {%- endif %}
+{%- endmacro %}
+
+
 {#- The DuckDB type of each contract column in the file (VARCHAR when the file lacks it). -#}
 {% macro raw_source_types(columns, present) -%}
     {%- set types = {} -%}

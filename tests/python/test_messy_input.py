@@ -45,7 +45,9 @@ def regular_amount(i: int) -> float:
 def write_orders(path: Path) -> None:
     lines = ["order_id,customer_id,ordered_at,amount,status"]
     for i in range(REGULAR_ORDERS):
-        lines.append(f"o{i:03d},{101 if i % 2 else 103},2024-03-{1 + i % 28:02d}T10:00:00Z,{regular_amount(i)},")
+        lines.append(
+            f"o{i:03d},{101 if i % 2 else 103},2024-03-{1 + i % 28:02d}T10:00:00Z,{regular_amount(i)},"
+        )
     lines += [
         "o900,NULL,2024-03-01T10:00:00Z,20,completed",  # a placeholder as a required id
         "o901, N/A ,2024-03-01T10:00:00Z,20,completed",
@@ -215,7 +217,9 @@ def test_placeholders_are_nulls_required_ones_quarantine_and_create_no_phantom_c
 
 def test_future_created_at_is_nulled_and_every_timestamp_is_checked(messy):
     _, run = messy
-    assert run.query("select created_at from staging.stg_crm__customers where customer_id = '102'") == [(None,)]
+    assert run.query("select created_at from staging.stg_crm__customers where customer_id = '102'") == [
+        (None,)
+    ]
     assert run.query(
         """select table_name, column_name from main.dq_nulled_values
         where reason_code = 'future_timestamp_value'"""
@@ -232,7 +236,7 @@ def test_an_order_of_1e12_is_quarantined_as_outlier_with_its_threshold_visible(m
     logs = np.log(np.abs(amounts[amounts != 0]))
     q1, q3 = np.quantile(logs, [0.25, 0.75])
     expected_threshold = math.exp(q3 + max(3 * (q3 - q1), math.log(100)))
-    (threshold, flagged, fitted), = run.query(
+    ((threshold, flagged, fitted),) = run.query(
         """select upper_threshold, flagged_rows, values_fitted from main.dq_outlier_thresholds
         where table_name = 'orders' and column_name = 'amount'"""
     )
@@ -261,7 +265,9 @@ def test_orphan_consents_are_reported_with_a_warning_and_create_no_subject(messy
         ("customer", "999"),
         ("lead", "l404"),
     ]
-    assert "WARN 2 dq_orphan_consents_none_expected" in run.output.replace("\x1b[33m", "").replace("\x1b[0m", "")
+    assert "WARN 2 dq_orphan_consents_none_expected" in run.output.replace("\x1b[33m", "").replace(
+        "\x1b[0m", ""
+    )
     assert run.query(
         "select count(*) from intermediate.int_customer_ids_mapped where source_customer_id = '999'"
     ) == [(0,)]
@@ -325,7 +331,9 @@ def test_malformed_files_fail_with_a_clear_error_naming_file_and_column(tmp_path
     # a table as a file and as a directory
     (raw / "email_events.csv").write_text("event_id,occurred_at,event_type\ne1,2024-03-01,open\n")
     (raw / "email_events").mkdir()
-    (raw / "email_events" / "2024-03-02.csv").write_text("event_id,occurred_at,event_type\ne2,2024-03-02,open\n")
+    (raw / "email_events" / "2024-03-02.csv").write_text(
+        "event_id,occurred_at,event_type\ne2,2024-03-02,open\n"
+    )
     # one table in two formats
     (raw / "consents.csv").write_text("subject_type,subject_id,purpose,granted,recorded_at\n")
     pd.DataFrame({"subject_type": ["lead"]}).to_parquet(raw / "Consents.parquet")

@@ -13,8 +13,12 @@ with
             _raw_file as raw_file
         from {{ ref(raw.base) }}
         where reject_reason is not null
-        {%- if raw.rechecked_by %}
-        union all
+    ),
+
+{% endfor %}
+-- rows a cross-source rule of an intermediate model quarantined later (contract meta rechecked_by)
+rechecks as (
+    {%- for raw in raw_tables() if raw.rechecked_by %}
         select
             '{{ raw.source }}' as source_name,
             '{{ raw.table }}' as table_name,
@@ -24,14 +28,24 @@ with
             _raw_file as raw_file
         from {{ ref(raw.rechecked_by) }}
         where reject_reason is not null
-        {%- endif %}
-    ),
-
-{% endfor %}
-unioned as (
-    {%- for raw in raw_tables() %}
-        select * from {{ raw.table }}_rejections
         {{- "\n    union all" if not loop.last }}
+    {%- else %}
+        select
+            cast(null as varchar) as source_name,
+            cast(null as varchar) as table_name,
+            cast(null as varchar) as reject_reason,
+            cast(null as varchar) as reject_column,
+            cast(null as json) as raw_values,
+            cast(null as varchar) as raw_file
+        where false
+    {%- endfor %}
+),
+
+unioned as (
+    select * from rechecks
+    {%- for raw in raw_tables() %}
+        union all
+        select * from {{ raw.table }}_rejections
     {%- endfor %}
 )
 

@@ -12,7 +12,13 @@ with
 
 inventory as (
     {%- if inventory %}
-        select * from (
+        select
+            files.raw_file,
+            files.relative_path,
+            files.source_name,
+            files.table_name,
+            files.file_format
+        from (
             values
             {%- for entry in inventory %}
                 (

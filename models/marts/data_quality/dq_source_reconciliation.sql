@@ -5,17 +5,8 @@
 with
 
 {% for raw in raw_tables() %}
-    {%- set relation = raw_relation(raw.source, raw.table) if execute else {'reader': none} %}
     {{ raw.table }}_read as (
-        select
-            '{{ raw.source }}' as source_name,
-            '{{ raw.table }}' as table_name,
-            {%- if relation.reader %}
-            count(*) as rows_read
-        from {{ relation.reader }}
-            {%- else %}
-            cast(0 as bigint) as rows_read
-            {%- endif %}
+        {{ raw_rows_read(raw.source, raw.table) }}
     ),
 
     {{ raw.table }}_malformed as (
@@ -33,19 +24,24 @@ with
         from {{ ref(raw.staging) }}
     ),
 
-    {{ raw.table }}_rechecked as (
+{% endfor %}
+-- clean rows a cross-source rule of an intermediate model quarantined later (contract meta rechecked_by)
+rechecked_counts as (
+    {%- for raw in raw_tables() if raw.rechecked_by %}
         select
             '{{ raw.table }}' as table_name,
-            {%- if raw.rechecked_by %}
             count(*) as rechecked_rows
         from {{ ref(raw.rechecked_by) }}
         where reject_reason is not null
-            {%- else %}
+        {{- "\n    union all" if not loop.last }}
+    {%- else %}
+        select
+            cast(null as varchar) as table_name,
             cast(0 as bigint) as rechecked_rows
-            {%- endif %}
-    ),
+        where false
+    {%- endfor %}
+),
 
-{% endfor %}
 raw_counts as (
     {%- for raw in raw_tables() %}
         select
@@ -58,15 +54,20 @@ raw_counts as (
     {%- endfor %}
 ),
 
-clean_counts as (
+staged_counts as (
     {%- for raw in raw_tables() %}
-        select
-            {{ raw.table }}_clean.table_name,
-            {{ raw.table }}_clean.clean_rows - {{ raw.table }}_rechecked.rechecked_rows as clean_rows
-        from {{ raw.table }}_clean
-        cross join {{ raw.table }}_rechecked
+        select * from {{ raw.table }}_clean
         {{- "\n    union all" if not loop.last }}
     {%- endfor %}
+),
+
+clean_counts as (
+    select
+        staged_counts.table_name,
+        staged_counts.clean_rows - coalesce(rechecked_counts.rechecked_rows, 0) as clean_rows
+    from staged_counts
+    left join rechecked_counts
+        on staged_counts.table_name = rechecked_counts.table_name
 ),
 
 quarantined as (

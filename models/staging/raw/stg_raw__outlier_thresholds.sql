@@ -15,32 +15,8 @@
 with
 
 {% for source_name, table_name, column in outlier_columns %}
-    {%- set relation = raw_relation(source_name, table_name) %}
-    {%- set types = raw_source_types(raw_contract(source_name, table_name), relation.present) %}
     {{ table_name }}__{{ column.name }}_values as (
-        select
-            '{{ source_name }}' as source_name,
-            '{{ table_name }}' as table_name,
-            '{{ column.name }}' as column_name,
-            {{ parsed_value(
-                source_name, table_name, column, cleaned_value(column.name, column, types[column.name]),
-                types[column.name]
-            ) }} as raw_value
-        {%- if relation.reader %}
-        from (
-            select
-                {{- raw_columns_projection(raw_contract(source_name, table_name), relation.present) }}
-                _raw_file
-            from {{ relation.reader }}
-        ) as raw_rows
-        {%- else %}
-        from (
-            select
-                cast(null as varchar) as {{ column.name }},
-                cast(null as varchar) as _raw_file
-        ) as no_file
-        where false
-        {%- endif %}
+        {{ raw_column_values(source_name, table_name, column) }}
     ),
 
 {% endfor %}

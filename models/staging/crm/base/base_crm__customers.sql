@@ -10,7 +10,7 @@ country_lookups as (
 
 normalized as not materialized (
     select
-        typed.* exclude (email, country_code, birth_date, value_issues),
+        typed.* exclude (email, country_code, birth_date, value_issues),  -- noqa: RF02
         {{ normalize_email('typed.email') }} as email_normalized,
         case
             when {{ is_valid_email(normalize_email('typed.email')) }} then {{ normalize_email('typed.email') }}

@@ -6,7 +6,7 @@ with
 
 normalized as not materialized (
     select
-        typed.* exclude (email, value_issues),
+        typed.* exclude (email, value_issues),  -- noqa: RF02
         {{ normalize_email('typed.email') }} as email_normalized,
         case
             when {{ is_valid_email(normalize_email('typed.email')) }} then {{ normalize_email('typed.email') }}

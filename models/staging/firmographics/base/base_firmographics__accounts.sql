@@ -10,7 +10,7 @@ country_lookups as (
 
 normalized as not materialized (
     select
-        typed.* exclude (country_code, employee_count, annual_revenue, founded_year, value_issues),
+        typed.* exclude (country_code, employee_count, annual_revenue, founded_year, value_issues),  -- noqa: RF02
         country_lookups.country_code,
         case when typed.employee_count >= 0 then typed.employee_count end as employee_count,
         case when typed.annual_revenue >= 0 then typed.annual_revenue end as annual_revenue,
