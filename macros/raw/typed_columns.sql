@@ -276,6 +276,8 @@
 {% macro typed_raw_rows(source_name, table_name) -%}
     {#- every base model depends on the thresholds, whether or not the contract gives it outlier columns -#}
     {%- do ref('stg_raw__outlier_thresholds') -%}
+    {#- the contract table, for lineage and docs -#}
+    {%- do source(source_name, table_name) -%}
     {%- set contract = raw_contract_table(source_name, table_name) -%}
     {%- set columns = contract.columns -%}
     {%- set relation = raw_relation(source_name, table_name) if execute else {'format': none, 'reader': none, 'present': {}} -%}
