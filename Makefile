@@ -24,8 +24,10 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	touch $@
 
 ## data: demo data at $(SCALE) into $(RAW_DATA_DIR), unless it already holds raw files
+## (any layout of the raw contract: <table>.csv[.gz|.zst] or .parquet, or a directory <table>/ of them)
 data: setup
-	@if ls $(RAW_DATA_DIR)/*.parquet $(RAW_DATA_DIR)/*.csv >/dev/null 2>&1; then \
+	@if find $(RAW_DATA_DIR) -maxdepth 2 -type f \( -iname '*.parquet' -o -iname '*.csv' \
+			-o -iname '*.csv.gz' -o -iname '*.csv.zst' \) 2>/dev/null | grep -q .; then \
 		echo "raw data found in $(RAW_DATA_DIR): using it"; \
 	else \
 		$(BIN)/audience generate --scale $(SCALE) --seed $(SEED) --out $(RAW_DATA_DIR) --truth $(TRUTH_DATA_DIR); \
