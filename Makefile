@@ -1,6 +1,17 @@
 # Two commands do everything: `make run` and `make test` (see README.md).
 SHELL := /bin/bash
-PYTHON ?= python3
+# The interpreter of the venv: Python 3.11, 3.12 or 3.13. Default: the first of python3, python3.13,
+# python3.12, python3.11 that is one of them, on PATH or installed by pyenv (even when pyenv has not
+# selected it); choose with `PYTHON=python3.13 make run` (a name or a path).
+PYTHON_OK := import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))
+find_python = $(shell for p in $(1); do \
+	for c in $$p $${PYENV_ROOT:-$$HOME/.pyenv}/versions/*/bin/$$p; do \
+	$$c -c '$(PYTHON_OK)' >/dev/null 2>&1 && { command -v $$c; exit 0; }; done; done)
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(call find_python,python3 python3.13 python3.12 python3.11)
+else
+PYTHON := $(or $(call find_python,$(PYTHON)),$(PYTHON))
+endif
 VENV ?= .venv
 BIN := $(VENV)/bin
 SCALE ?= S
@@ -12,10 +23,21 @@ export WAREHOUSE_PATH ?= data/warehouse.duckdb
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: setup data run test lint pytest bench clean
+.PHONY: setup python data run test lint pytest browser bench clean
 
 ## setup: the virtualenv with the pinned dependencies (requirements.lock) and our package, editable
-setup: $(VENV)/.installed
+## (recreated when PYTHON names another Python version than the venv's)
+setup: python
+	@if [ -x $(BIN)/python ] && [ "$$($(BIN)/python -c 'import sys; print(sys.version_info[:2])')" != \
+		"$$($(PYTHON) -c 'import sys; print(sys.version_info[:2])')" ]; then \
+		echo "$(VENV) has another Python than $(PYTHON): recreating it"; rm -rf $(VENV); fi
+	@$(MAKE) --no-print-directory $(VENV)/.installed
+
+python:
+	@if [ -z "$(PYTHON)" ] || ! $(PYTHON) -c '$(PYTHON_OK)' 2>/dev/null; then \
+		echo "This project needs Python 3.11, 3.12 or 3.13 (found: $(or $(PYTHON),none of python3," \
+			"python3.13, python3.12, python3.11 on PATH in that range)). Install one, or name it:" \
+			"PYTHON=/path/to/python3.12 make run" >&2; exit 1; fi
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -33,14 +55,27 @@ data: setup
 		$(BIN)/audience generate --scale $(SCALE) --seed $(SEED) --out $(RAW_DATA_DIR) --truth $(TRUTH_DATA_DIR); \
 	fi
 
-## run: set up, demo data if none, dbt build, and a short summary of what was built
+## run: set up, demo data if none, dbt build, publish the BI file (only after a build that passed),
+## the HTML segment report and a short summary of what was built
 run: data
 	mkdir -p $(dir $(WAREHOUSE_PATH))
 	$(BIN)/dbt build
+	$(BIN)/audience publish
+	$(BIN)/audience report
 	$(BIN)/audience summary
 
-## test: every test: ruff, sqlfluff, pytest (unit tests and real dbt builds on fixtures and demo data)
-test: setup lint pytest
+## test: every test: ruff, sqlfluff, pytest (unit tests, real dbt builds on fixtures and demo data,
+## the semantic layer, `dbt docs generate`, and the report in headless Chromium)
+test: setup browser lint pytest
+
+## browser: Debian's chromium for the report's browser test, installed with apt-get when missing and
+## this user can (root); otherwise the test says what is missing (and fails under CI=true)
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's chromium for the browser test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "chromium is missing and cannot be installed here: the browser test will say so"; fi
 
 lint: setup
 	$(BIN)/ruff check src tests python_models

@@ -4,7 +4,14 @@
                    meta: {feature: {role: numeric|categorical, use: [clustering, propensity, lead_scoring]}}
     Python models read their inputs from here, so a feature is added with one SQL column and one
     YAML entry. Built from the project graph at run time.
+
+    It depends on every model that declares features (the refs below), so `dbt build --select <mart>+`
+    after adding a feature to one of them rebuilds the registry and the models that read it. A model
+    that declares features but is missing below fails this model with a message saying so.
 -#}
+-- depends_on: {{ ref('customer_features') }}
+-- depends_on: {{ ref('customer_features_training') }}
+-- depends_on: {{ ref('lead_features') }}
 {%- set entries = [] -%}
 {%- if execute -%}
     {%- for node in graph.nodes.values()
@@ -13,6 +20,12 @@
             {%- set meta = column.get('meta') or column.get('config', {}).get('meta', {}) or {} -%}
             {%- set feature = meta.get('feature') -%}
             {%- if feature -%}
+                {%- if node.unique_id not in model.depends_on.nodes -%}
+                    {{ exceptions.raise_compiler_error(
+                        "feature_registry: model '" ~ node.name ~ "' declares features in YAML; add the line "
+                        ~ "`-- depends_on: {{ ref('" ~ node.name ~ "') }}` to feature_registry.sql so that "
+                        ~ "`--select " ~ node.name ~ "+` reaches the models that use them") }}
+                {%- endif -%}
                 {%- for use_case in feature.get('use', []) -%}
                     {%- do entries.append((node.name, column_name, feature.get('role'), use_case)) -%}
                 {%- endfor -%}
