@@ -10,7 +10,7 @@ find_python = $(shell for p in $(1); do \
 ifeq ($(origin PYTHON),undefined)
 PYTHON := $(call find_python,python3 python3.13 python3.12 python3.11)
 else
-PYTHON := $(or $(call find_python,$(PYTHON)),$(PYTHON))
+override PYTHON := $(or $(call find_python,$(PYTHON)),$(PYTHON))
 endif
 VENV ?= .venv
 BIN := $(VENV)/bin

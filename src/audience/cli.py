@@ -56,6 +56,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--allow-stale", action="store_true", help="sync members older than the audience's refresh"
     )
 
+    # ---------- serving and the segment report (issue 12)
+    pub = commands.add_parser(
+        "publish",
+        help="after a build that passed: publish the marts as a new read-only file for BI tools (atomic)",
+    )
+    pub.add_argument("--warehouse", help="the build's DuckDB file (default WAREHOUSE_PATH)")
+    pub.add_argument("--serving-dir", help="where to publish (default SERVING_DIR or serving/ beside it)")
+    pub.add_argument("--run-results", help="dbt's run_results.json (default <DBT_TARGET_PATH>/...)")
+    rep = commands.add_parser("report", help="write the self-contained HTML segment report")
+    rep.add_argument("--source", help="DuckDB file to read (default: the published file, else the warehouse)")
+    rep.add_argument("--out", default="reports/segment_report.html")
+
     args = parser.parse_args(argv)
     if args.command == "generate":
         from audience.generate import generate
@@ -69,6 +81,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         from audience.summary import print_summary
 
         print_summary()
+    elif args.command == "publish":
+        from pathlib import Path
+
+        from audience.serving import PublishRefused, publish
+
+        try:
+            done = publish(
+                warehouse=Path(args.warehouse) if args.warehouse else None,
+                directory=Path(args.serving_dir) if args.serving_dir else None,
+                run_results=Path(args.run_results) if args.run_results else None,
+            )
+        except PublishRefused as refused:
+            print(f"audience publish: {refused}", file=sys.stderr)
+            return 1
+        print(
+            f"published build {done.build_id}: {len(done.tables)} tables -> {done.path} "
+            f"(Parquet: {done.parquet_dir}/) in {done.seconds:.1f}s"
+        )
+    elif args.command == "report":
+        from pathlib import Path
+
+        from audience.report import write_report
+
+        out = write_report(source=Path(args.source) if args.source else None, out=Path(args.out))
+        print(f"segment report: {out}")
     elif args.command == "bench":
         from audience.bench import run_bench
 
