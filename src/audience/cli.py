@@ -102,9 +102,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "report":
         from pathlib import Path
 
-        from audience.report import write_report
+        from audience.report import project_settings, write_report
 
-        out = write_report(source=Path(args.source) if args.source else None, out=Path(args.out))
+        out = write_report(
+            source=Path(args.source) if args.source else None, out=Path(args.out), settings=project_settings()
+        )
         print(f"segment report: {out}")
     elif args.command == "bench":
         from audience.bench import run_bench

@@ -5,13 +5,10 @@
     Python models read their inputs from here, so a feature is added with one SQL column and one
     YAML entry. Built from the project graph at run time.
 
-    It depends on every model that declares features (the refs below), so `dbt build --select <mart>+`
+    It depends on every model that declares features (the `depends_on` refs at the end of this file), so `dbt build --select <mart>+`
     after adding a feature to one of them rebuilds the registry and the models that read it. A model
-    that declares features but is missing below fails this model with a message saying so.
+    that declares features but is missing there fails this model with a message saying so.
 -#}
--- depends_on: {{ ref('customer_features') }}
--- depends_on: {{ ref('customer_features_training') }}
--- depends_on: {{ ref('lead_features') }}
 {%- set entries = [] -%}
 {%- if execute -%}
     {%- for node in graph.nodes.values()
@@ -58,3 +55,7 @@ select
     cast(feature_role as varchar) as feature_role,
     cast(use_case as varchar) as use_case
 from declared
+
+-- depends_on: {{ ref('customer_features') }}
+-- depends_on: {{ ref('customer_features_training') }}
+-- depends_on: {{ ref('lead_features') }}
