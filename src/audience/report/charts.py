@@ -338,6 +338,8 @@ def rfm_grid(src: Source, ctx: Context) -> Panel:
         )
         if isinstance(data, NoData):
             return data
+        unscored = int(data.loc[data["r_score"].isna() | data["f_score"].isna(), "customers"].sum())
+        data = data.dropna(subset=["r_score", "f_score"])
         scores = list(range(1, 6))
         counts = data.pivot_table(index="r_score", columns="f_score", values="customers").reindex(
             index=scores, columns=scores
@@ -362,6 +364,11 @@ def rfm_grid(src: Source, ctx: Context) -> Panel:
                 hovertemplate="R %{y}, F %{x}<br>%{text}<extra></extra>",
             )
         )
+        if unscored:
+            fig.add_annotation(
+                text=f"{unscored:,} customers without an R or F score are not in the grid",
+                xref="paper", yref="paper", x=0, y=-0.16, showarrow=False, xanchor="left",
+            )  # fmt: skip
         return _layout(
             fig,
             title,
@@ -484,24 +491,19 @@ def score_distributions(src: Source, ctx: Context) -> Panel:
     title = "Score distributions: lead conversion and purchase propensity"
 
     def build():
-        frames = []
+        frames, reasons = [], []
         for table, label in (
             ("lead_scores", "lead conversion"),
             ("customer_propensity_scores", "purchase propensity"),
         ):
             data = src.frame(f"select probability from main.{table}", {f"main.{table}": ["probability"]})
-            if not isinstance(data, NoData):
+            if isinstance(data, NoData):
+                model = "lead_conversion" if table == "lead_scores" else "purchase_propensity"
+                reasons.append(_skip_reason(src, model) or data.reason)
+            else:
                 frames.append((label, data))
         if not frames:
-            reasons = [
-                r
-                for r in (_skip_reason(src, "lead_conversion"), _skip_reason(src, "purchase_propensity"))
-                if r
-            ]
-            return NoData(
-                "; ".join(reasons)
-                or "main.lead_scores and main.customer_propensity_scores are empty or missing"
-            )
+            return NoData("; ".join(reasons))
         fig = go.Figure()
         for label, data in frames:
             fig.add_trace(
@@ -785,7 +787,7 @@ def transition_matrix(src: Source, ctx: Context) -> Panel:
     def build():
         columns = src.columns("main", "segment_transitions")
         if not columns:
-            return NoData("the table main.segment_transitions does not exist (segment history not built yet)")
+            return NoData(f"the table main.segment_transitions does not exist in {src.path.name} (not built)")
         needed = ["from_segment_id", "to_segment_id", "customers"]
         absent = [c for c in needed if c not in columns]
         if absent:
