@@ -1,0 +1,12 @@
+{#-
+    The day grain time spine MetricFlow joins to (declared as the project's time spine in
+    _semantic__models.yml): one row per day from 2015-01-01 to 2035-12-31.
+-#}
+with
+
+days as (
+    select cast(generated.day_start as date) as date_day
+    from range(date '2015-01-01', date '2036-01-01', interval 1 day) as generated (day_start)
+)
+
+select date_day from days
