@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
+
+
+def _progress(step: str):
+    """A progress printer for long steps: elapsed seconds and a message, on stderr."""
+    started = time.perf_counter()
+
+    def report(message: str) -> None:
+        print(f"[{step} {time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    return report
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -72,11 +83,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "generate":
         from audience.generate import generate
 
-        generate(scale=args.scale, seed=args.seed, out_dir=args.out, truth_dir=args.truth, fmt=args.format)
+        generate(
+            scale=args.scale,
+            seed=args.seed,
+            out_dir=args.out,
+            truth_dir=args.truth,
+            fmt=args.format,
+            progress=_progress("generate"),
+        )
     elif args.command == "import-online-retail":
         from audience.online_retail import import_online_retail
 
-        import_online_retail(src=args.src, out_dir=args.out)
+        import_online_retail(src=args.src, out_dir=args.out, progress=_progress("import-online-retail"))
     elif args.command == "summary":
         from audience.summary import print_summary
 

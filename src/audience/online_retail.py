@@ -27,6 +27,7 @@ order would take the customer of its first line that has one (the count is retur
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -100,7 +101,9 @@ from lines
 """
 
 
-def import_online_retail(src: str | Path, out_dir: str | Path) -> dict:
+def import_online_retail(
+    src: str | Path, out_dir: str | Path, progress: Callable[[str], None] | None = None
+) -> dict:
     """Write orders, order_items and customers parquet files of the raw contract from the Online Retail
     CSV ``src`` into ``out_dir``; returns (and prints) the counts of lines, invoices, customers, lines
     without a customer, cancellation lines and invoices mixing lines with and without a customer."""
@@ -112,9 +115,13 @@ def import_online_retail(src: str | Path, out_dir: str | Path) -> dict:
     con = duckdb.connect()
     try:
         con.execute("set preserve_insertion_order = true")
+        if progress:
+            progress(f"reading {src}")
         con.execute(_LINES, [str(src)])
         for name, sql in (("orders", _ORDERS), ("order_items", _ORDER_ITEMS), ("customers", _CUSTOMERS)):
             path = out_dir / f"{name}.parquet"
+            if progress:
+                progress(f"writing {path}")
             con.execute(f"copy ({sql}) to '{path}' (format parquet, compression zstd)")
         row = con.execute(_COUNTS).fetchone()
         names = [d[0] for d in con.description]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,8 +164,17 @@ def _customer_chunk(
     return pairs
 
 
-def generate(scale: str, seed: int, out_dir: str | Path, truth_dir: str | Path, fmt: str = "parquet") -> dict:
+def generate(
+    scale: str,
+    seed: int,
+    out_dir: str | Path,
+    truth_dir: str | Path,
+    fmt: str = "parquet",
+    progress: Callable[[str], None] | None = None,
+) -> dict:
     """Write every raw contract table to ``out_dir`` and the ground truth to ``truth_dir``.
+
+    ``progress`` (optional) is called with a short message after every chunk (the CLI prints it).
 
     Returns the manifest (rows per table, persona counts, lead base rate and oracle AUC), also written
     to ``truth_dir/manifest.json``.
@@ -189,6 +199,8 @@ def generate(scale: str, seed: int, out_dir: str | Path, truth_dir: str | Path, 
                 seed, k, numbers[lo:hi], persona[lo:hi], spec.accounts, spec.customers, counters, sink, log
             )
         )
+        if progress:
+            progress(f"customers and their tables: {hi:,} / {spec.customers:,}")
     dup_pairs = np.concatenate(pairs)
 
     account_table, accounts = b2b.make_accounts(child_rng(seed, "accounts"), spec.accounts)
@@ -208,6 +220,8 @@ def generate(scale: str, seed: int, out_dir: str | Path, truth_dir: str | Path, 
         sink.write("email_events", tables.email_table(e))
         sink.write("consents", tables.consents_table(consent, "lead"))
         truth_parts.append(pa.table(truth))
+        if progress:
+            progress(f"leads and their tables: {min(lo + spec.chunk, spec.leads):,} / {spec.leads:,}")
     rows = sink.close()
 
     lead_truth = pa.concat_tables(truth_parts)

@@ -1,0 +1,144 @@
+"""The newcomer path: what a new user types works as the README says, without extra flags.
+
+- `dbt build --select +customer_rfm` on an orders-only raw directory passes (project flag
+  `indirect_selection: cautious`: no test of a model the command did not build).
+- Adding a feature as the README says reaches the models with `dbt build --select customer_features+`
+  (feature_registry depends on the marts it describes).
+- `audience summary` names the models a build skipped and why.
+- The README's settings table gives the values of dbt_project.yml; pyproject's Python range and the
+  Makefile's agree (3.11 to 3.13).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import BIN_DIR, PROJECT_DIR, DbtRun, DemoData, run_dbt
+
+RAW_MINIMAL = PROJECT_DIR / "tests" / "fixtures" / "raw_minimal"
+
+
+def _copy_project(target: Path) -> Path:
+    """A copy of the dbt project's sources, to change without touching the real one."""
+    target.mkdir(parents=True)
+    for name in ["models", "macros", "seeds", "python_models", "tests/dbt", "analyses"]:
+        shutil.copytree(PROJECT_DIR / name, target / name)
+    for name in ["dbt_project.yml", "profiles.yml"]:
+        shutil.copy(PROJECT_DIR / name, target / name)
+    return target
+
+
+@pytest.mark.dbt
+def test_select_upstream_and_downstream_on_orders_only(tmp_path: Path) -> None:
+    with (RAW_MINIMAL / "orders.csv").open() as handle:
+        customers = {row["customer_id"] for row in csv.DictReader(handle) if row["customer_id"]}
+    work = tmp_path / "work"
+    run = run_dbt(["build", "--select", "+customer_rfm"], raw_dir=RAW_MINIMAL, work_dir=work)
+    assert "ERROR=0" in run.output and "SKIP=0" in run.output
+    assert run.query("select count(*) from main.customer_rfm") == [(len(customers),)]
+    downstream = run_dbt(["build", "--select", "customer_rfm+"], raw_dir=RAW_MINIMAL, work_dir=work)
+    assert "ERROR=0" in downstream.output
+
+
+@pytest.mark.dbt
+def test_summary_names_the_skipped_models_and_why(tmp_path: Path) -> None:
+    """Orders only, 2 customers: segmentation and both scores are skipped; the summary says why."""
+    work = tmp_path / "work"
+    run = run_dbt(["build"], raw_dir=RAW_MINIMAL, work_dir=work)
+    skipped_scores = run.query("select model_name, skip_reason from main.model_metrics where is_skipped")
+    assert skipped_scores  # too few labels on 3 orders
+    proc = subprocess.run(
+        [str(BIN_DIR / "audience"), "summary"],
+        env={
+            "PATH": str(BIN_DIR),
+            "WAREHOUSE_PATH": str(run.warehouse),
+            "DBT_TARGET_PATH": str(work / "target"),
+        },
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "Skipped models (and why)" in out
+    assert "fewer than the var segments_min_customers" in out
+    for model_name, reason in skipped_scores:
+        assert f"{model_name} scores" in out and reason in out
+    assert "Lead grades: none (the lead model was skipped" in out
+
+
+@pytest.mark.dbt
+def test_readme_feature_path_reaches_the_models(
+    demo_s: DemoData, demo_s_build: DbtRun, tmp_path: Path
+) -> None:
+    """README "Adding a feature": one SQL column, one YAML entry, `dbt build --select customer_features+`."""
+    project = _copy_project(tmp_path / "project")
+    sql_path = project / "models" / "marts" / "features" / "customer_features.sql"
+    sql = sql_path.read_text()
+    sql_path.write_text(
+        sql.replace(
+            "select * exclude (snapshot_name)",
+            "select\n    * exclude (snapshot_name),\n    frequency * 3 as frequency_tripled",
+        )
+    )
+    yml_path = project / "models" / "marts" / "features" / "_features__models.yml"
+    features_yml = yaml.safe_load(yml_path.read_text())
+    (node,) = [m for m in features_yml["models"] if m["name"] == "customer_features"]
+    node["columns"] = [
+        *node["columns"],
+        {
+            "name": "frequency_tripled",
+            "data_type": "integer",
+            "description": "Three times the frequency (a feature added by the newcomer test).",
+            "data_tests": ["not_null"],
+            "meta": {"feature": {"role": "numeric", "use": ["clustering"]}},
+        },
+    ]
+    yml_path.write_text(yaml.safe_dump(features_yml, sort_keys=False))
+
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copyfile(demo_s_build.warehouse, work / "warehouse.duckdb")  # the user's previous build
+    run = run_dbt(
+        ["build", "--select", "customer_features+"],
+        raw_dir=demo_s.raw_dir,
+        work_dir=work,
+        project_dir=project,
+    )
+    assert run.query(
+        "select count(*) from main.feature_registry where feature_name = 'frequency_tripled' and use_case = 'clustering'"
+    ) == [(1,)]
+    assert run.query(
+        "select count(*) from ml.segment_scaler_params where source_feature = 'frequency_tripled'"
+    ) == [(1,)]
+
+
+def test_readme_settings_match_dbt_project() -> None:
+    readme = (PROJECT_DIR / "README.md").read_text()
+    variables = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+    rows = re.findall(r"^\| `([a-z_]+)`(?:, `([a-z_]+)`)? \| ([^|]+) \|", readme, flags=re.MULTILINE)
+    checked = 0
+    for first, second, value in rows:
+        value = value.strip()
+        numbers = [int(n.replace(",", "")) for n in re.findall(r"\d[\d,]*", value)]
+        names = [n for n in (first, second) if n]
+        if not numbers or not all(isinstance(variables.get(n), int) for n in names):
+            continue
+        assert [variables[n] for n in names] == numbers[: len(names)], f"README says {names} = {value}"
+        checked += 1
+    assert checked >= 8
+
+
+def test_python_range_is_311_to_313() -> None:
+    project = tomllib.loads((PROJECT_DIR / "pyproject.toml").read_text())
+    assert project["project"]["requires-python"] == ">=3.11,<3.14"
+    makefile = (PROJECT_DIR / "Makefile").read_text()
+    assert "(3, 11) <= sys.version_info[:2] <= (3, 13)" in makefile
+    readme = (PROJECT_DIR / "README.md").read_text()
+    assert "PYTHON=python3.13 make run" in readme
