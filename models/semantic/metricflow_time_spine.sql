@@ -5,8 +5,8 @@
 with
 
 days as (
-    select cast(generated.day_start as date) as date_day
-    from range(date '2015-01-01', date '2036-01-01', interval 1 day) as generated (day_start)
+    select cast(day_series.day_start as date) as date_day
+    from range(date '2015-01-01', date '2036-01-01', interval 1 day) as day_series (day_start)
 )
 
 select date_day from days
