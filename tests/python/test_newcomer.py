@@ -146,3 +146,22 @@ def test_python_range_is_311_to_313() -> None:
     assert "(3, 11) <= sys.version_info[:2] <= (3, 13)" in makefile
     readme = (PROJECT_DIR / "README.md").read_text()
     assert "PYTHON=python3.13 make run" in readme
+
+
+def test_make_says_which_python_it_needs() -> None:
+    """`make` with an unusable interpreter stops with the versions it needs; with this one it passes."""
+    missing = subprocess.run(
+        ["make", "-s", "python", "PYTHON=/nonexistent/python3.9"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+    )
+    assert missing.returncode != 0
+    assert "needs Python 3.11, 3.12 or 3.13" in missing.stderr and "PYTHON=" in missing.stderr
+    current = subprocess.run(
+        ["make", "-s", "python", f"PYTHON={BIN_DIR / 'python'}"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+    )
+    assert current.returncode == 0, current.stderr
