@@ -39,7 +39,7 @@ table.segments td.num { text-align: right; }
 """
 
 
-def _panel_html(panel: Panel, first_chart: bool) -> str:
+def _panel_html(panel: Panel) -> str:
     note = f'<p class="note">{html.escape(panel.note)}</p>' if panel.note else ""
     if panel.figure is None:
         return (
@@ -110,7 +110,7 @@ def build_report(source: Path, settings: Settings) -> tuple[str, list[Panel]]:
         for name, chart_functions in SECTIONS:
             section_panels = [function(src, context) for function in chart_functions]
             panels += section_panels
-            blocks = [_panel_html(p, False) for p in section_panels]
+            blocks = [_panel_html(p) for p in section_panels]
             if name == "Segments":  # sizes, the names table, then the two maps side by side
                 blocks = (
                     [blocks[0], _segments_table(src, context), blocks[1]]
