@@ -108,6 +108,9 @@ def test_mf_query_by_segment_equals_direct_sql(semantic_project: tuple[Path, dic
                 """
             ).fetchall()
         )
+        audience_sizes = dict(
+            con.execute("select audience_name, count(*) from main.audience_members group by 1").fetchall()
+        )
         rate = con.execute(
             "select avg(case when is_converted_within_horizon then 1.0 else 0.0 end) "
             "from main.lead_conversion_labels where is_labelled"
@@ -130,6 +133,11 @@ def test_mf_query_by_segment_equals_direct_sql(semantic_project: tuple[Path, dic
     share_rows = _mf_query(root, env, "segment_share", "segment__profile_segment_name")
     got_shares = {row["segment__profile_segment_name"]: float(row["segment_share"]) for row in share_rows}
     assert got_shares == pytest.approx(shares, abs=1e-9)
+    audience_rows = _mf_query(root, env, "audience_size", "audience_membership__audience_name")
+    got_sizes = {
+        row["audience_membership__audience_name"]: int(row["audience_size"]) for row in audience_rows
+    }
+    assert got_sizes == audience_sizes and audience_sizes
     (conversion,) = _mf_query(root, env, "lead_conversion_rate")
     assert float(conversion["lead_conversion_rate"]) == pytest.approx(rate, rel=1e-9)
 
@@ -144,6 +152,11 @@ def test_dbt_docs_generate_passes(semantic_project: tuple[Path, dict]) -> None:
     assert {"segment_profiles", "customer_rfm", "lead_scores", "metricflow_time_spine"} <= in_catalog
     exposures = {exposure["name"] for exposure in manifest["exposures"].values()}
     assert exposures == {"segment_report", "audience_exports", "bi_serving_file"}
-    assert {"customers", "segment_share", "revenue", "mean_propensity", "lead_conversion_rate"} <= {
-        metric["name"] for metric in manifest["metrics"].values()
-    }
+    assert {
+        "customers",
+        "segment_share",
+        "revenue",
+        "mean_propensity",
+        "lead_conversion_rate",
+        "audience_size",
+    } <= {metric["name"] for metric in manifest["metrics"].values()}
