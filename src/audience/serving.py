@@ -2,9 +2,10 @@
 
 DuckDB lets one process write a database file, and a reader of that file blocks the writer: a
 dashboard holding the build's own file makes the next `dbt build` fail. So BI tools never open the
-build's file. After a build that passed, `publish` copies the schemas it serves (``main``, the marts,
-and ``ml``, the raw model outputs the report plots) into a NEW DuckDB file beside the published one
-and renames it into place (``os.replace``: atomic on POSIX), so that
+build's file. After a build that passed, `publish` copies the schemas it serves (``main``, the marts;
+``ml``, the raw model outputs, and ``history``, the segment history, which the report plots) into a
+NEW DuckDB file beside the published one and renames it into place (``os.replace``: atomic on POSIX),
+so that
 
 - a reader never blocks a build (the build writes ``data/warehouse.duckdb``; readers open
   ``data/serving/audience.duckdb``), and publishing never opens the published file for writing;
@@ -40,7 +41,7 @@ import duckdb
 
 from audience.warehouse import warehouse_path
 
-SERVED_SCHEMAS = ("main", "ml")  # main: the marts BI reads; ml: the model outputs the report plots
+SERVED_SCHEMAS = ("main", "ml", "history")  # main: the marts BI reads; ml, history: what the report plots
 PARQUET_SCHEMA = "main"
 PUBLISHED_NAME = "audience.duckdb"
 BUILD_TABLE = "published_build"

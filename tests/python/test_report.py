@@ -155,6 +155,56 @@ def test_report_on_an_empty_warehouse_gives_no_data_panels(tmp_path: Path) -> No
         assert result.errors == [] and result.charts == {} and result.nodata == ALL_PANELS
 
 
+def test_history_panels_draw_from_the_history_marts(tmp_path: Path) -> None:
+    """Two as-of dates in history.segment_membership_history and main.segment_transitions (issue 10's
+    documented columns): shares over time and the transition matrix, with new and lost customers."""
+    path = tmp_path / "segments_over_time.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema history")
+        con.execute(
+            """
+            create table history.segment_membership_history as
+            select * from (values
+                (date '2026-05-01', 'c1', 0, 'lapsed'), (date '2026-05-01', 'c2', 0, 'lapsed'),
+                (date '2026-05-01', 'c3', 1, 'loyal'),
+                (date '2026-06-01', 'c1', 0, 'lapsed'), (date '2026-06-01', 'c2', 1, 'loyal'),
+                (date '2026-06-01', 'c4', 1, 'loyal')
+            ) as h (as_of_date, customer_id, segment_id, segment_name)
+            """
+        )
+        con.execute(
+            """
+            create table main.segment_transitions as
+            select * from (values
+                ('cluster', date '2026-05-01', date '2026-06-01', '0', 'lapsed', '0', 'lapsed', 1),
+                ('cluster', date '2026-05-01', date '2026-06-01', '0', 'lapsed', '1', 'loyal', 1),
+                ('cluster', date '2026-05-01', date '2026-06-01', '1', 'loyal', null, null, 1),
+                ('cluster', date '2026-05-01', date '2026-06-01', null, null, '1', 'loyal', 1),
+                ('rfm', date '2026-05-01', date '2026-06-01', 'x', 'x', 'y', 'y', 9)
+            ) as t (segmentation, from_as_of_date, to_as_of_date, from_segment, from_segment_name,
+                    to_segment, to_segment_name, customers)
+            """
+        )
+    page, panels = build_report(path, project_settings(PROJECT_DIR / "dbt_project.yml"))
+    by_key = {panel.key: panel for panel in panels}
+    shares = by_key["segment_shares_over_time"].figure
+    assert {trace.name: [round(v) for v in trace.y] for trace in shares.data} == {
+        "0: lapsed": [67, 33],
+        "1: loyal": [33, 67],
+    }
+    matrix = by_key["transition_matrix"].figure.data[0]
+    assert list(matrix.y) == ["lapsed", "loyal", "new (absent before)"]
+    assert list(matrix.x) == ["lapsed", "loyal", "lost (absent after)"]
+    assert np.asarray(matrix.text).tolist() == [[1, 1, 0], [0, 0, 1], [0, 1, 0]]
+    if find_chromium():
+        out = tmp_path / "report.html"
+        out.write_text(page)
+        result = render(out, tmp_path / "history.png")
+        assert result.errors == []
+        assert {"segment_shares_over_time", "transition_matrix"} <= set(result.charts)
+        assert all(result.charts[k]["drawn"] == result.charts[k]["traces"] for k in result.charts)
+
+
 def test_empty_and_missing_inputs_say_why(tmp_path: Path) -> None:
     path = tmp_path / "w.duckdb"
     with duckdb.connect(str(path)) as con:

@@ -745,35 +745,43 @@ def completeness(src: Source, ctx: Context) -> Panel:
 # ---------------------------------------------------------------- over time (history marts, issue 10)
 
 
+def _history_table(src: Source, table: str) -> str:
+    """Where a history table lives: schema `history` (issue 10), else `main`."""
+    return f"history.{table}" if src.columns("history", table) else f"main.{table}"
+
+
 def segment_shares_over_time(src: Source, ctx: Context) -> Panel:
     title = "Segment shares over time"
 
     def build():
+        table = _history_table(src, "segment_membership_history")
         data = src.frame(
-            """
-            select as_of_date, segment_id, count(*) as customers
-            from main.segment_membership_history group by as_of_date, segment_id order by as_of_date, segment_id
+            f"""
+            select as_of_date, segment_id, any_value(segment_name) as segment_name, count(*) as customers
+            from {table} group by as_of_date, segment_id order by as_of_date, segment_id
             """,
-            {"main.segment_membership_history": ["as_of_date", "segment_id"]},
-            empty="main.segment_membership_history is empty: no build has recorded segment history yet",
+            {table: ["as_of_date", "segment_id", "segment_name"]},
+            empty=f"{table} is empty: no build has recorded segment history yet",
         )
         if isinstance(data, NoData):
             return data
         if data["as_of_date"].nunique() < 2:
             return NoData(
-                "segment history has a single as-of date: shares over time need at least two builds"
+                f"{table} has a single as-of date: shares over time need builds at two or more as-of dates"
             )
         data["share"] = data["customers"] / data.groupby("as_of_date")["customers"].transform("sum")
         fig = go.Figure()
-        for segment_id, rows in data.groupby("segment_id", sort=True):
+        for segment_id, rows in data.groupby("segment_id", sort=True, dropna=False):
+            name = ctx.segment_names.get(int(segment_id)) if pd.notna(segment_id) else None
+            label = name or f"{segment_id}: {rows['segment_name'].iloc[-1]}"
             fig.add_trace(
                 go.Scatter(
                     x=rows["as_of_date"],
                     y=100 * rows["share"],
                     mode="lines+markers",
-                    name=ctx.name(segment_id),
+                    name=label,
                     stackgroup="shares",
-                    line={"color": ctx.colour(segment_id)},
+                    line={"color": ctx.colour(segment_id) if pd.notna(segment_id) else "#999"},
                 )
             )
         return _layout(fig, title, "as-of date", "customers (% of all segmented)")
@@ -785,40 +793,43 @@ def transition_matrix(src: Source, ctx: Context) -> Panel:
     title = "Segment transitions between the last two as-of dates"
 
     def build():
-        columns = src.columns("main", "segment_transitions")
-        if not columns:
-            return NoData(f"the table main.segment_transitions does not exist in {src.path.name} (not built)")
-        needed = ["from_segment_id", "to_segment_id", "customers"]
-        absent = [c for c in needed if c not in columns]
-        if absent:
-            return NoData(f"main.segment_transitions has no column(s) {', '.join(absent)}")
-        date = next((c for c in ("to_as_of_date", "as_of_date") if c in columns), None)
-        kind = "where segment_type = 'cluster'" if "segment_type" in columns else ""
-        latest = (
-            f"{'and' if kind else 'where'} {date} = (select max({date}) from main.segment_transitions {kind})"
-            if date
-            else ""
-        )
+        needed = ["segmentation", "to_as_of_date", "from_segment_name", "to_segment_name", "customers"]
         data = src.frame(
-            f"""
-            select from_segment_id, to_segment_id, sum(customers) as customers
-            from main.segment_transitions {kind} {latest}
-            group by from_segment_id, to_segment_id
+            """
+            select
+                coalesce(from_segment_name, 'new (absent before)') as from_label,
+                coalesce(to_segment_name, 'lost (absent after)') as to_label,
+                from_segment, to_segment, sum(customers) as customers
+            from main.segment_transitions
+            where segmentation = 'cluster'
+                and to_as_of_date = (
+                    select max(to_as_of_date) from main.segment_transitions where segmentation = 'cluster'
+                )
+            group by all
             """,
-            {"main.segment_transitions": needed},
-            empty="main.segment_transitions is empty: transitions need builds at two as-of dates",
+            {"main.segment_transitions": [*needed, "from_segment", "to_segment"]},
+            empty="main.segment_transitions has no cluster rows: transitions need builds at two as-of dates",
         )
         if isinstance(data, NoData):
             return data
+
+        def order(column: str, label: str) -> list[str]:
+            keys = data[[column, label]].drop_duplicates()
+            keys = keys.assign(new=keys[column].isna(), id=pd.to_numeric(keys[column], errors="coerce"))
+            return keys.sort_values(["new", "id"])[label].tolist()
+
         grid = data.pivot_table(
-            index="from_segment_id", columns="to_segment_id", values="customers", fill_value=0
+            index="from_label", columns="to_label", values="customers", aggfunc="sum", fill_value=0
+        )
+        grid = grid.reindex(
+            index=order("from_segment", "from_label"), columns=order("to_segment", "to_label"), fill_value=0
         )
         share = grid.div(grid.sum(axis=1), axis=0)
         fig = go.Figure(
             go.Heatmap(
                 z=100 * share.to_numpy(dtype=float),
-                x=[ctx.name(s) for s in grid.columns],
-                y=[ctx.name(s) for s in grid.index],
+                x=list(grid.columns),
+                y=list(grid.index),
                 text=grid.to_numpy(),
                 texttemplate="%{z:.0f}%",
                 colorscale="Blues",
@@ -826,10 +837,14 @@ def transition_matrix(src: Source, ctx: Context) -> Panel:
                 hovertemplate="%{y} -> %{x}: %{text:,} customers (%{z:.1f}%)<extra></extra>",
             )
         )
+        fig.update_yaxes(autorange="reversed")
         return _layout(fig, title, "to segment", "from segment", height=max(400, 50 * len(grid) + 180))
 
     return _panel(
-        "transition_matrix", title, build, "Rows sum to 100%: where the customers of each segment went."
+        "transition_matrix",
+        title,
+        build,
+        "main.segment_transitions (cluster segments); rows sum to 100%: where each segment's customers went.",
     )
 
 
