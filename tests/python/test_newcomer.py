@@ -3,8 +3,8 @@
 - `dbt build --select +customer_rfm` on an orders-only raw directory passes (project flag
   `indirect_selection: cautious`: no test of a model the command did not build), and
   `--select customer_rfm+` on a built warehouse.
-- Adding a feature as the README says reaches the models with `dbt build --select customer_features+`
-  (feature_registry depends on the marts it describes).
+- Adding a feature as the README says reaches the models with
+  `dbt build --select int_customer_features_joined+` (feature_registry depends on the marts it describes).
 - `audience summary` names the models a build skipped and why.
 - The README's settings table gives the values of dbt_project.yml; pyproject's Python range and the
   Makefile's agree (3.11 to 3.13).
@@ -80,43 +80,47 @@ def test_summary_names_the_skipped_models_and_why(tmp_path: Path) -> None:
 def test_readme_feature_path_reaches_the_models(
     demo_s: DemoData, demo_s_build: DbtRun, tmp_path: Path
 ) -> None:
-    """README "Adding a feature": one SQL column, one YAML entry, `dbt build --select customer_features+`."""
+    """README "Adding a feature": the column in int_customer_features_joined.sql (both feature marts
+    select it), one YAML entry in the marts' shared column list, then
+    `dbt build --select int_customer_features_joined+` on the previous build."""
     project = _copy_project(tmp_path / "project")
-    sql_path = project / "models" / "marts" / "features" / "customer_features.sql"
+    sql_path = project / "models" / "intermediate" / "customers" / "int_customer_features_joined.sql"
     sql = sql_path.read_text()
+    assert sql.count("    rfm.last_purchase_date\nfrom customers") == 1
     sql_path.write_text(
         sql.replace(
-            "select * exclude (snapshot_name)",
-            "select\n    * exclude (snapshot_name),\n    frequency * 3 as frequency_tripled",
+            "    rfm.last_purchase_date\nfrom customers",
+            "    rfm.last_purchase_date,\n    rfm.frequency * 3 as frequency_tripled\nfrom customers",
         )
     )
     yml_path = project / "models" / "marts" / "features" / "_features__models.yml"
-    features_yml = yaml.safe_load(yml_path.read_text())
-    (node,) = [m for m in features_yml["models"] if m["name"] == "customer_features"]
-    node["columns"] = [
-        *node["columns"],
-        {
-            "name": "frequency_tripled",
-            "data_type": "integer",
-            "description": "Three times the frequency (a feature added by the newcomer test).",
-            "data_tests": ["not_null"],
-            "meta": {"feature": {"role": "numeric", "use": ["clustering"]}},
-        },
-    ]
-    yml_path.write_text(yaml.safe_dump(features_yml, sort_keys=False))
+    anchor = "    columns: &customer_features_columns\n"
+    text = yml_path.read_text()
+    assert text.count(anchor) == 1  # customer_features_training reuses the list (*customer_features_columns)
+    yml_path.write_text(
+        text.replace(
+            anchor,
+            anchor
+            + "      - name: frequency_tripled\n"
+            + "        data_type: integer\n"
+            + "        description: Three times the frequency (a feature added by the newcomer test).\n"
+            + "        data_tests: [not_null]\n"
+            + "        meta: {feature: {role: numeric, use: [clustering]}}\n",
+        )
+    )
 
     work = tmp_path / "work"
     work.mkdir()
     shutil.copyfile(demo_s_build.warehouse, work / "warehouse.duckdb")  # the user's previous build
     run = run_dbt(
-        ["build", "--select", "customer_features+"],
+        ["build", "--select", "int_customer_features_joined+"],
         raw_dir=demo_s.raw_dir,
         work_dir=work,
         project_dir=project,
     )
     assert run.query(
         "select count(*) from main.feature_registry where feature_name = 'frequency_tripled' and use_case = 'clustering'"
-    ) == [(1,)]
+    ) == [(2,)]  # customer_features and customer_features_training
     assert run.query(
         "select count(*) from ml.segment_scaler_params where source_feature = 'frequency_tripled'"
     ) == [(1,)]
