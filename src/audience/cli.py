@@ -79,6 +79,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     rep.add_argument("--source", help="DuckDB file to read (default: the published file, else the warehouse)")
     rep.add_argument("--out", default="reports/segment_report.html")
 
+    # ---------- perf (issue 13): compare two warehouse files
+    diff = commands.add_parser(
+        "diff-warehouses",
+        help="compare every table of every schema of two DuckDB files (exit 1 if any differs)",
+    )
+    from audience.warehouse_diff import add_arguments as add_diff_arguments
+
+    add_diff_arguments(diff)
+
     args = parser.parse_args(argv)
     if args.command == "generate":
         from audience.generate import generate
@@ -132,6 +141,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_bench(scale=args.scale, seed=args.seed, with_tests=not args.no_tests)
     elif args.command == "sync":
         return _sync(args)
+    elif args.command == "diff-warehouses":
+        from audience.warehouse_diff import run as run_diff
+
+        return run_diff(args)
     return 0
 
 
