@@ -21,16 +21,12 @@
 
 
 {#-
-    smallest_mode(column): aggregate; the most frequent non-null value of `column` in the group, the
-    smallest of them on a tie; null when the group has no non-null value.
+    most_frequent(value, occurrences): aggregate over rows of (value, occurrences) with one row per
+        value (counted beforehand); the value with the most occurrences, the smallest of them on a
+        tie. (A mode from counts: cheaper than a histogram per group.)
 -#}
-{% macro smallest_mode(column) -%}
-    list_sort(
-        list_transform(
-            map_entries(histogram({{ column }})),
-            lambda entry: {'negative_count': -cast(entry.value as bigint), 'value': entry.key}
-        )
-    )[1].value
+{% macro most_frequent(value, occurrences) -%}
+    min_by({{ value }}, {{ order_key(['-' ~ occurrences, value]) }})
 {%- endmacro %}
 
 

@@ -10,7 +10,8 @@ pair up (sorted by the other columns, then the floats) with every float within
 Uses: old-versus-new outputs of a refactoring, an incremental build against a full build, and two
 builds of the same input (rebuild-identical). Columns that are build metadata (`built_at`) are left out
 with `ignore_columns`: a bare name applies to every relation, `table.column` or `schema.table.column`
-to one. `include` / `exclude` select relations by `fnmatch` patterns on `schema.name`.
+to one. `include` / `exclude` select relations by `fnmatch` patterns on `schema.name`; with
+`ignore_new`, relations only in B (models a change added) are listed but are no difference.
 
 How: both files are attached read-only to one in-memory DuckDB; per relation, one hash aggregate over
 the rows of both sides counts every distinct row on each side (`group by all`, which DuckDB can spill
@@ -54,12 +55,16 @@ class RelationDiff:
     sample_only_in_b: list[dict] = field(default_factory=list)
     error: str | None = None
 
+    accepted: bool = False  # only_in_b with `ignore_new`: reported, not a difference
+
     @property
     def is_equal(self) -> bool:
-        return self.status in ("equal", "equal_within_tolerance")
+        return self.status in ("equal", "equal_within_tolerance") or self.accepted
 
     def describe(self) -> str:
         """One line, plus indented details when the relation differs."""
+        if self.status in ("only_in_a", "only_in_b"):
+            return f"{self.status:<22} {self.relation} ({self.kind_a or self.kind_b})"
         kinds = self.kind_a if self.kind_a == self.kind_b else f"{self.kind_a} -> {self.kind_b}"
         head = f"{self.status:<22} {self.relation} ({kinds}"
         head += (
@@ -106,7 +111,7 @@ class WarehouseDiff:
 
     def report(self, *, verbose: bool = False) -> str:
         """A plain-text report: the differing relations (and with `verbose` the equal ones too)."""
-        shown = self.relations if verbose else self.differences
+        shown = self.relations if verbose else [r for r in self.relations if not r.is_equal or r.accepted]
         counts: dict[str, int] = {}
         for relation in self.relations:
             counts[relation.status] = counts.get(relation.status, 0) + 1
@@ -263,6 +268,7 @@ def diff_warehouses(
     sample_rows: int = 3,
     memory_limit: str | None = "2GB",
     threads: int | None = None,
+    ignore_new: bool = False,
 ) -> WarehouseDiff:
     """Compare every relation of the DuckDB files `path_a` and `path_b` (see the module docstring)."""
     for path in (path_a, path_b):
@@ -287,6 +293,7 @@ def diff_warehouses(
             results.append(result)
             if kind_a is None or kind_b is None:
                 result.status = "only_in_b" if kind_a is None else "only_in_a"
+                result.accepted = ignore_new and kind_a is None
                 continue
             columns_a, columns_b = (_columns(con, side, relation) for side in SIDES)
             kept_a = [c for c in columns_a if not _is_ignored(relation, c, ignore_columns)]
@@ -338,6 +345,11 @@ def add_arguments(parser) -> None:
         default=0.0,
         help="float columns: max |a-b| / max(1, |a|, |b|) (default exact)",
     )
+    parser.add_argument(
+        "--ignore-new",
+        action="store_true",
+        help="relations only in B (new models) are listed, not differences",
+    )
     parser.add_argument("--memory-limit", default="2GB")
     parser.add_argument("--verbose", action="store_true", help="list the equal relations too")
     parser.add_argument("--json", dest="json_out", help="also write the per-relation results to this file")
@@ -355,6 +367,7 @@ def run(args) -> int:
         exclude=args.exclude,
         tolerance=args.tolerance,
         memory_limit=args.memory_limit,
+        ignore_new=args.ignore_new,
     )
     print(diff.report(verbose=args.verbose))
     if args.json_out:

@@ -117,6 +117,9 @@ def test_missing_relations_columns_types_and_nested_values_are_reported(tmp_path
     )
     diff = _by_name(diff_warehouses(a, b))
     assert diff["main.only_here"].status == "only_in_a"
+    # a relation only in A stays a difference with ignore_new; one only in B does not
+    assert not _by_name(diff_warehouses(a, b, ignore_new=True))["main.only_here"].is_equal
+    assert _by_name(diff_warehouses(b, a, ignore_new=True))["main.only_here"].is_equal
     customers = diff["marts.customers"]
     assert customers.status == "differs"
     assert customers.columns_only_in_b == ["segment"]

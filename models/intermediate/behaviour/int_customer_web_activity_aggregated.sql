@@ -54,6 +54,7 @@ windowed as (
         {%- endfor %}
         avg(session_duration_seconds) filter (where {{ in_last_days('session_started_at', 'as_of_at', 90) }})
             as avg_session_seconds_90d,
+        {{ min_by_keep_nulls('utm_source', order_key(['session_started_at', 'session_id'])) }} as first_utm_source,
         max(as_of_date) as as_of_date,
         max(session_ended_at) as last_activity_at
     from customer_sessions
@@ -72,27 +73,13 @@ device_sessions as (
 ),
 
 main_devices as (
+    -- the device of most sessions; on a tie the alphabetically smallest
     select
         snapshot_name,
         customer_id,
-        device_type as main_device
+        min_by(device_type, {{ order_key(['-sessions', 'device_type']) }}) as main_device
     from device_sessions
-    qualify row_number() over (
-            partition by snapshot_name, customer_id
-            order by sessions desc, device_type asc
-        ) = 1
-),
-
-first_sessions as (
-    select
-        snapshot_name,
-        customer_id,
-        coalesce(utm_source, 'direct') as main_utm_source
-    from customer_sessions
-    qualify row_number() over (
-            partition by snapshot_name, customer_id
-            order by session_started_at asc, session_id asc
-        ) = 1
+    group by snapshot_name, customer_id
 )
 
 select
@@ -101,7 +88,7 @@ select
     windowed.customer_id,
     ---------- strings
     main_devices.main_device,
-    first_sessions.main_utm_source,
+    coalesce(windowed.first_utm_source, 'direct') as main_utm_source,
     ---------- numerics
     cast(windowed.sessions_7d as integer) as sessions_7d,
     cast(windowed.sessions_30d as integer) as sessions_30d,
@@ -123,7 +110,3 @@ left join main_devices
     on
         windowed.snapshot_name = main_devices.snapshot_name
         and windowed.customer_id = main_devices.customer_id
-left join first_sessions
-    on
-        windowed.snapshot_name = first_sessions.snapshot_name
-        and windowed.customer_id = first_sessions.customer_id

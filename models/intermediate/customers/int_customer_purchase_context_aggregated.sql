@@ -33,16 +33,65 @@ snapshot_orders as (
     where orders.order_status = 'completed'
 ),
 
-order_timing as (
+order_slots as (
+    -- orders per weekday and hour: the modes and the holiday share are summed from these
     select
         snapshot_name,
         customer_id,
-        {{ smallest_mode('isodow(ordered_at)') }} as preferred_purchase_weekday,
-        {{ smallest_mode('hour(ordered_at)') }} as preferred_purchase_hour,
-        {{ safe_ratio('coalesce(sum(amount) filter (where month(ordered_at) in (11, 12)), 0)', 'sum(amount)') }}
-            as holiday_spend_share
+        isodow(ordered_at) as purchase_weekday,
+        hour(ordered_at) as purchase_hour,
+        count(*) as orders,
+        sum(amount) as amount,
+        coalesce(sum(amount) filter (where month(ordered_at) in (11, 12)), 0) as holiday_amount
     from snapshot_orders
+    group by snapshot_name, customer_id, isodow(ordered_at), hour(ordered_at)
+),
+
+weekday_orders as (
+    select
+        snapshot_name,
+        customer_id,
+        purchase_weekday,
+        sum(orders) as orders
+    from order_slots
+    group by snapshot_name, customer_id, purchase_weekday
+),
+
+hour_orders as (
+    select
+        snapshot_name,
+        customer_id,
+        purchase_hour,
+        sum(orders) as orders
+    from order_slots
+    group by snapshot_name, customer_id, purchase_hour
+),
+
+preferred_weekdays as (
+    select
+        snapshot_name,
+        customer_id,
+        {{ most_frequent('purchase_weekday', 'orders') }} as preferred_purchase_weekday
+    from weekday_orders
     group by snapshot_name, customer_id
+),
+
+preferred_hours as (
+    select
+        snapshot_name,
+        customer_id,
+        {{ most_frequent('purchase_hour', 'orders') }} as preferred_purchase_hour
+    from hour_orders
+    group by snapshot_name, customer_id
+),
+
+order_timing as (
+    select
+        order_slots.snapshot_name,
+        order_slots.customer_id,
+        {{ safe_ratio('sum(order_slots.holiday_amount)', 'sum(order_slots.amount)') }} as holiday_spend_share
+    from order_slots
+    group by order_slots.snapshot_name, order_slots.customer_id
 ),
 
 category_spend as (
@@ -103,8 +152,8 @@ priced as (
 select
     order_timing.snapshot_name,
     order_timing.customer_id,
-    cast(order_timing.preferred_purchase_weekday as integer) as preferred_purchase_weekday,
-    cast(order_timing.preferred_purchase_hour as integer) as preferred_purchase_hour,
+    cast(preferred_weekdays.preferred_purchase_weekday as integer) as preferred_purchase_weekday,
+    cast(preferred_hours.preferred_purchase_hour as integer) as preferred_purchase_hour,
     order_timing.holiday_spend_share,
     {% for category in categories -%}
         priced.spend_share_{{ category_column_suffix(category) }},
@@ -115,6 +164,14 @@ select
     priced.avg_unit_price,
     priced.price_level
 from order_timing
+inner join preferred_weekdays
+    on
+        order_timing.snapshot_name = preferred_weekdays.snapshot_name
+        and order_timing.customer_id = preferred_weekdays.customer_id
+inner join preferred_hours
+    on
+        order_timing.snapshot_name = preferred_hours.snapshot_name
+        and order_timing.customer_id = preferred_hours.customer_id
 left join priced
     on
         order_timing.snapshot_name = priced.snapshot_name

@@ -1,4 +1,7 @@
--- clean web events with customer_id resolved to the surviving customer (null when anonymous)
+-- clean web events with customer_id resolved to the surviving customer (null when anonymous); a view:
+-- the events are stored once (staging), the sessions read them through this join
+{{ config(materialized='view') }}
+
 with
 
 web_events as (

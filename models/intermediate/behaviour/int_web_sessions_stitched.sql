@@ -1,0 +1,87 @@
+-- Every web session over all events, built once (no snapshot cut: int_web_sessions_built cuts them),
+-- from the slices of int_web_session_slices_aggregated. A slice starts a session when its first event
+-- comes more than session_timeout_minutes() after the visitor's previous event; that event is the last
+-- of the adjacent earlier slice, or the gap is longer than the timeout (no adjacent slice). Sessions
+-- are numbered per visitor in time order. A session is stitched to the customer (lead) of its first
+-- event that carries a customer_id (lead_id), by (occurred_at, event_id): the first such event of its
+-- first slice that has one. identified_customers / identified_leads are 0 or 1 from the slices'
+-- smallest and largest ids; when these differ (a shared device: is_counted_from_events), the post-hook
+-- counts the distinct ids of the session's events (count_web_session_identities).
+{{ config(post_hook="{{ count_web_session_identities(this) }}") }}
+
+with
+
+-- the slices are imported once per use: DuckDB would copy a CTE that is read more than once
+slices as (
+    select * from {{ ref('int_web_session_slices_aggregated') }}
+),
+
+previous_slices as (
+    select * from {{ ref('int_web_session_slices_aggregated') }}
+),
+
+session_slices as (
+    select * from {{ ref('int_web_session_slices_aggregated') }}
+),
+
+slice_starts as (
+    select
+        slices.visitor_type,
+        slices.visitor_id,
+        slices.slice_start_at,
+        coalesce(
+            slices.first_event_at - previous_slices.last_event_at > interval {{ session_timeout_minutes() }} minute,
+            true
+        ) as is_session_start
+    from slices
+    left join previous_slices
+        on
+            slices.visitor_type = previous_slices.visitor_type
+            and slices.visitor_id = previous_slices.visitor_id
+            and slices.slice_start_at - interval {{ session_timeout_minutes() }} minute = previous_slices.slice_start_at
+),
+
+numbered_slices as (
+    select
+        visitor_type,
+        visitor_id,
+        slice_start_at,
+        is_session_start,
+        sum(cast(is_session_start as integer)) over (
+            partition by visitor_type, visitor_id
+            order by slice_start_at
+            rows between unbounded preceding and current row
+        ) as session_number
+    from slice_starts
+),
+
+sessions as (
+    select
+        session_slices.visitor_type,
+        session_slices.visitor_id,
+        numbered_slices.session_number,
+        max(session_slices.first_page_url) filter (where numbered_slices.is_session_start) as landing_page_url,
+        max(session_slices.first_utm_source) filter (where numbered_slices.is_session_start) as utm_source,
+        max(session_slices.first_utm_medium) filter (where numbered_slices.is_session_start) as utm_medium,
+        max(session_slices.first_utm_campaign) filter (where numbered_slices.is_session_start) as utm_campaign,
+        min(session_slices.first_event_at) as session_started_at,
+        {{ web_session_aggregates_from_slices('session_slices') }}
+    from session_slices
+    inner join numbered_slices
+        on
+            session_slices.visitor_type = numbered_slices.visitor_type
+            and session_slices.visitor_id = numbered_slices.visitor_id
+            and session_slices.slice_start_at = numbered_slices.slice_start_at
+    group by session_slices.visitor_type, session_slices.visitor_id, numbered_slices.session_number
+)
+
+select
+    sessions.visitor_type,
+    sessions.visitor_id,
+    {{ web_session_columns('sessions') }},
+    ---------- booleans
+    coalesce(
+        sessions.min_customer_id != sessions.max_customer_id or sessions.min_lead_id != sessions.max_lead_id,
+        false
+    ) as is_counted_from_events
+from sessions
