@@ -32,7 +32,7 @@ snapshot_dates as (
 whole_sessions as (
     select
         snapshot_dates.snapshot_name,
-        sessions.* exclude (visitor_type, visitor_id, is_counted_from_events)
+        sessions.* exclude (sessions.visitor_type, sessions.visitor_id, sessions.is_counted_from_events)
     from sessions
     inner join snapshot_dates
         on sessions.session_ended_at < snapshot_dates.as_of_at
@@ -68,8 +68,8 @@ cut_sessions as (
         on
             straddling_sessions.visitor_type = slices.visitor_type
             and straddling_sessions.visitor_id = slices.visitor_id
-            and slices.slice_start_at >= {{ web_session_slice_start('straddling_sessions.session_started_at') }}
-            and slices.slice_start_at < straddling_sessions.as_of_at
+            and {{ web_session_slice_start('straddling_sessions.session_started_at') }} <= slices.slice_start_at
+            and straddling_sessions.as_of_at > slices.slice_start_at
     group by
         straddling_sessions.snapshot_name,
         straddling_sessions.visitor_type,
