@@ -86,11 +86,23 @@ lint: setup
 pytest: setup
 	$(BIN)/pytest -n 2 --dist loadfile
 
-## bench: generate (or reuse) data at SCALE=S|M|L, dbt build, figures into bench/results/
-## (TESTS=0: models and seeds only, e.g. for L)
+## bench: side by side with the peers (issue 13): `make bench` runs back to back on the peers' input
+## (PEERS_DATA, generated with ../shared/peers/make_test_data.py when empty) the pandas peer, the DuckDB
+## reference, the warehouse's feature path and its full build with tests; REPEAT=3 for medians.
+## `make bench SCALE=S|M|L`: the demo data at that scale, dbt build, per-model figures (TESTS=0: models only).
+## Results in bench/results/. See README.md, "Benchmark".
 TESTS ?= 1
+PEERS_DATA ?= data/bench/peers200k
+PEERS_CUSTOMERS ?= 200000
+PEERS_AS_OF ?= 2025-01-01
+REPEAT ?= 1
 bench: setup
+ifeq ($(origin SCALE),file)
+	$(BIN)/audience bench --peers --raw-dir $(PEERS_DATA) --customers $(PEERS_CUSTOMERS) --as-of $(PEERS_AS_OF) \
+		--repeat $(REPEAT)
+else
 	$(BIN)/audience bench --scale $(SCALE) --seed $(SEED) $(if $(filter 0,$(TESTS)),--no-tests,)
+endif
 
 clean:
 	rm -rf target logs data/warehouse.duckdb

@@ -1,8 +1,12 @@
-"""`audience bench --scale S|M|L`: generate (or reuse) demo data, `dbt build` it, record the figures.
+"""Benchmarks (a tool, never a timed test); results go to `bench/results/`.
 
-Not a timed test: a tool. Writes `bench/results/<scale>.json` and `.md` with rows per source, wall
-time per model (from dbt's run_results.json), total wall time and the peak memory (max RSS) of the
-dbt process. Data and warehouse live under `data/bench/<scale>/` (git-ignored).
+`audience bench --scale S|M|L`: generate (or reuse) demo data, `dbt build` it, record the figures:
+`bench/results/<scale>.json` and `.md` with rows per source, wall time per model (from dbt's
+run_results.json), total wall time and the peak memory (max RSS) of the dbt process. Data and
+warehouse live under `data/bench/<scale>/` (git-ignored).
+
+`audience bench --peers`: the warehouse side by side with the peers of `../shared/peers/` on their input
+(see `run_peer_bench`).
 """
 
 from __future__ import annotations
@@ -11,9 +15,11 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -133,3 +139,251 @@ def _markdown(figures: dict) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+# ---------- side by side with the peers (issue 13): pandas, hand-written DuckDB SQL, the warehouse
+
+PEERS_DIR = Path("../shared/peers")
+FEATURE_PATH = ["--select", "+customer_features", "--exclude-resource-type", "test", "unit_test"]
+
+
+def measure(command: Sequence[str], *, cwd: Path | None = None, env: dict | None = None) -> dict:
+    """Run `command` in a child that reports its own wall time and peak RSS (children included).
+
+    The command runs under `python -m audience.bench measure`, whose RUSAGE_CHILDREN covers exactly
+    this command and every process it starts, so steps run back to back do not mix their peaks.
+    """
+    probe = [sys.executable, "-m", "audience.bench", "measure", "--", *command]
+    proc = subprocess.run(probe, cwd=cwd, env=env, capture_output=True, text=True)
+    lines = proc.stdout.splitlines()
+    figures = json.loads(lines[-1]) if lines and lines[-1].startswith('{"measure"') else {}
+    return {
+        "returncode": figures.get("returncode", proc.returncode),
+        "wall_seconds": figures.get("wall_seconds"),
+        "peak_rss_mib": figures.get("peak_rss_mib"),
+        "output": "\n".join(lines[:-1]) + proc.stderr,
+    }
+
+
+def _measure_main(command: list[str]) -> int:
+    started = time.perf_counter()
+    proc = subprocess.run(command)
+    wall = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    figures = {"measure": 1, "returncode": proc.returncode, "wall_seconds": round(wall, 2),
+               "peak_rss_mib": round(peak_kib / 1024, 1)}  # fmt: skip
+    sys.stdout.flush()
+    print(json.dumps(figures))
+    return 0
+
+
+def _peer_json(output: str) -> dict | None:
+    """The JSON line a peer prints (its own timings), if any."""
+    for line in reversed(output.splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                return json.loads(line.replace("'", '"'))
+            except json.JSONDecodeError:
+                return None
+    return None
+
+
+def _ensure_peer_data(raw_dir: Path, customers: int, as_of: str, peers_dir: Path) -> str:
+    if any(raw_dir.glob("*.parquet")):
+        return "reused"
+    generator = peers_dir / "make_test_data.py"
+    if not generator.exists():
+        return "missing"
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [sys.executable, generator.name, "--customers", str(customers), "--out", str(raw_dir.resolve()),
+         "--as-of", as_of],
+        cwd=peers_dir,
+        check=True,
+    )  # fmt: skip
+    return "generated"
+
+
+def _step_summary(name: str, runs: list[dict]) -> dict:
+    ok = [run for run in runs if run["returncode"] == 0]
+    summary = {
+        "step": name,
+        "runs": len(runs),
+        "failed_runs": len(runs) - len(ok),
+        "wall_seconds": round(statistics.median(run["wall_seconds"] for run in ok), 2) if ok else None,
+        "wall_seconds_all": [run["wall_seconds"] for run in runs],
+        "peak_rss_mib": max((run["peak_rss_mib"] for run in ok), default=None),
+    }
+    if ok and "peer" in ok[-1]:
+        summary["peer_timings"] = ok[-1]["peer"]
+    if ok and "dbt" in ok[-1]:
+        summary["dbt"] = ok[-1]["dbt"]
+    return summary
+
+
+def _dbt_figures(target: Path, wall: float) -> dict:
+    """Node times of the last run and the time spent outside the nodes (start-up, parse, compile)."""
+    run_results = json.loads((target / "run_results.json").read_text())
+    results = run_results["results"]
+    by_type: dict[str, float] = {}
+    for result in results:
+        kind = result["unique_id"].split(".", 1)[0]
+        by_type[kind] = by_type.get(kind, 0.0) + result["execution_time"]
+    models = sorted(
+        ((r["unique_id"].split(".", 2)[-1], round(r["execution_time"], 2)) for r in results
+         if r["unique_id"].startswith("model.")),
+        key=lambda item: -item[1],
+    )  # fmt: skip
+    return {
+        "nodes": len(results),
+        "elapsed_seconds": round(run_results["elapsed_time"], 2),
+        "outside_nodes_seconds": round(wall - run_results["elapsed_time"], 2),
+        "node_seconds_by_type": {kind: round(seconds, 1) for kind, seconds in sorted(by_type.items())},
+        "models": models,
+    }
+
+
+def run_peer_bench(
+    raw_dir: Path,
+    *,
+    as_of: str = "2025-01-01",
+    customers: int = 200_000,
+    repeat: int = 1,
+    peers_dir: Path = PEERS_DIR,
+    work: Path = Path("data/bench/peers"),
+    results_dir: Path = RESULTS_DIR,
+) -> dict:
+    """The warehouse side by side with the peers, back to back on the same input; writes the figures.
+
+    Steps, each `repeat` times (median wall time, largest peak RSS, children included): the pandas peer
+    and the hand-written DuckDB SQL of `peers_dir` (run from there, never copied; skipped when absent),
+    then the warehouse on a fresh DuckDB file: the feature path (`+customer_features`, models only) and
+    the full `dbt build` with its tests. dbt keeps its target directory under `work`, so every run but
+    the first parses partially. The input is generated with the peers' `make_test_data.py` when
+    `raw_dir` holds no Parquet file. Writes `bench/results/peers-<raw dir name>.json` and `.md`.
+    """
+    raw_dir, peers_dir = Path(raw_dir), Path(peers_dir)
+    has_peers = (peers_dir / "pandas_pipeline.py").exists()
+    data = _ensure_peer_data(raw_dir, customers, as_of, peers_dir)
+    if data == "missing":
+        raise SystemExit(f"no input in {raw_dir} and no generator in {peers_dir}: nothing to compare")
+    work.mkdir(parents=True, exist_ok=True)
+    raw = str(raw_dir.resolve())
+    peer_steps = {
+        "pandas peer": [sys.executable, "pandas_pipeline.py", raw, str((work / "pandas_segments.parquet").resolve()),
+                        "--as-of", as_of],
+        "duckdb sql reference": [sys.executable, "duckdb_sql_reference.py", raw, as_of],
+    }  # fmt: skip
+    warehouse = work / "warehouse.duckdb"
+    env = {
+        **os.environ,
+        "RAW_DATA_DIR": raw,
+        "WAREHOUSE_PATH": str(warehouse),
+        "DBT_TARGET_PATH": str(work / "target"),
+        "DBT_LOG_PATH": str(work / "logs"),
+        "DBT_PROFILES_DIR": str(Path.cwd()),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    dbt = [str(Path(sys.executable).parent / "dbt"), "build", "--vars", json.dumps({"as_of_date": as_of})]
+    warehouse_steps = {
+        "warehouse feature path (models only)": dbt + FEATURE_PATH,
+        "warehouse full build with tests": dbt,
+    }
+    steps: list[dict] = []
+    for name, command in peer_steps.items():
+        if not has_peers:
+            steps.append({"step": name, "skipped": f"{peers_dir} not found"})
+            continue
+        runs = []
+        for _ in range(repeat):
+            run = measure(command, cwd=peers_dir)
+            run["peer"] = _peer_json(run["output"])
+            runs.append(run)
+        steps.append(_step_summary(name, runs))
+    for name, command in warehouse_steps.items():
+        runs = []
+        for _ in range(repeat):
+            for suffix in ("", ".wal"):
+                Path(f"{warehouse}{suffix}").unlink(missing_ok=True)
+            run = measure(command, env=env)
+            if run["returncode"] != 0:
+                sys.stderr.write(run["output"][-6000:])
+                raise SystemExit(f"{name} failed (exit {run['returncode']})")
+            run["dbt"] = _dbt_figures(work / "target", run["wall_seconds"])
+            runs.append(run)
+        steps.append(_step_summary(name, runs))
+    steps.append(
+        {"step": "warehouse incremental day", "skipped": "incremental models not built yet (phase 2)"}
+    )
+    figures = {
+        "input": raw_dir.name,
+        "raw_dir": raw,
+        "as_of": as_of,
+        "input_data": data,
+        "repeat": repeat,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                    "load_average_at_start": [round(x, 2) for x in os.getloadavg()]},
+        "steps": steps,
+        "ratios": _ratios(steps),
+    }  # fmt: skip
+    results_dir.mkdir(parents=True, exist_ok=True)
+    name = f"peers-{raw_dir.name}"
+    (results_dir / f"{name}.json").write_text(json.dumps(figures, indent=2) + "\n")
+    (results_dir / f"{name}.md").write_text(_peer_markdown(figures))
+    print(_peer_markdown(figures))
+    return figures
+
+
+def _ratios(steps: list[dict]) -> dict:
+    walls = {step["step"]: step.get("wall_seconds") for step in steps}
+    ratios = {}
+    for name, wall in walls.items():
+        if not name.startswith("warehouse") or wall is None:
+            continue
+        for peer in ("pandas peer", "duckdb sql reference"):
+            if walls.get(peer):
+                ratios[f"{name} / {peer}"] = round(wall / walls[peer], 2)
+    return ratios
+
+
+def _peer_markdown(figures: dict) -> str:
+    lines = [
+        f"# Side by side on the peers' input `{figures['input']}` (as of {figures['as_of']})",
+        "",
+        f"Measured {figures['measured_at']} on {figures['machine']['cpus']} CPUs (load average at start "
+        f"{figures['machine']['load_average_at_start']}); median of {figures['repeat']} run(s) per step, "
+        "peak RSS of the step's processes (children included).",
+        "",
+        "| step | wall (s) | peak RSS (MiB) | note |",
+        "|---|---:|---:|---|",
+    ]
+    for step in figures["steps"]:
+        if "skipped" in step:
+            lines.append(f"| {step['step']} | | | skipped: {step['skipped']} |")
+            continue
+        note = ""
+        if "dbt" in step:
+            dbt = step["dbt"]
+            note = (
+                f"{dbt['nodes']} nodes; outside the nodes (start-up, parse) {dbt['outside_nodes_seconds']} s; "
+                + ", ".join(f"{kind} {seconds} s" for kind, seconds in dbt["node_seconds_by_type"].items())
+            )
+        elif step.get("peer_timings"):
+            note = "in-script: " + json.dumps(step["peer_timings"])
+        lines.append(f"| {step['step']} | {step['wall_seconds']} | {step['peak_rss_mib']} | {note} |")
+    lines += ["", "| ratio | value |", "|---|---:|"]
+    lines += [f"| {name} | {value} |" for name, value in figures["ratios"].items()]
+    for step in figures["steps"]:
+        if "dbt" in step:
+            lines += ["", f"Slowest models, {step['step']} (s, node time of the last run):", "",
+                      "| model | seconds |", "|---|---:|"]  # fmt: skip
+            lines += [f"| {model} | {seconds} |" for model, seconds in step["dbt"]["models"][:15]]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "measure" and sys.argv[2] == "--":
+        sys.exit(_measure_main(sys.argv[3:]))
+    raise SystemExit("usage: python -m audience.bench measure -- COMMAND...")

@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 
 def _progress(step: str):
@@ -45,6 +46,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench.add_argument("--scale", choices=["S", "M", "L"], default="S")
     bench.add_argument("--seed", type=int, default=42)
     bench.add_argument("--no-tests", action="store_true", help="models and seeds only (no data tests)")
+    # ---------- perf (issue 13): side by side with the peers of ../shared/peers
+    bench.add_argument(
+        "--peers",
+        action="store_true",
+        help="pandas peer, DuckDB reference and the warehouse on the peers' input",
+    )
+    bench.add_argument(
+        "--raw-dir", default="data/bench/peers200k", help="--peers: input (generated if empty)"
+    )
+    bench.add_argument("--customers", type=int, default=200_000, help="--peers: customers when generating")
+    bench.add_argument("--as-of", default="2025-01-01", help="--peers: as-of date of every step")
+    bench.add_argument("--repeat", type=int, default=1, help="--peers: runs per step (median wall time)")
 
     # ---------- activation (issue 11): src/audience/activation, README "Activation"
     sync = commands.add_parser(
@@ -136,9 +149,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(f"segment report: {out}")
     elif args.command == "bench":
-        from audience.bench import run_bench
+        from audience.bench import run_bench, run_peer_bench
 
-        run_bench(scale=args.scale, seed=args.seed, with_tests=not args.no_tests)
+        if args.peers:
+            run_peer_bench(Path(args.raw_dir), as_of=args.as_of, customers=args.customers, repeat=args.repeat)
+        else:
+            run_bench(scale=args.scale, seed=args.seed, with_tests=not args.no_tests)
     elif args.command == "sync":
         return _sync(args)
     elif args.command == "diff-warehouses":
