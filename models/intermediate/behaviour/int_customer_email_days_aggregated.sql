@@ -7,33 +7,28 @@
 -- an email is sent, delivered, opened or clicked exactly when that day lies before it.
 with
 
+-- the events are imported once per use: DuckDB would copy a CTE that is read more than once
 email_events as (
     select * from {{ ref('int_email_events_identified') }}
 ),
 
-customer_events as (
-    select
-        customer_id,
-        campaign_id,
-        case when campaign_id is null then event_id end as uncampaigned_event_id,
-        event_type,
-        cast(occurred_at as date) as activity_date,
-        occurred_at
-    from email_events
-    where customer_id is not null
+email_events_by_day as (
+    select * from {{ ref('int_email_events_identified') }}
 ),
 
 emails as (
     select
         customer_id,
         campaign_id,
-        uncampaigned_event_id,
-        min(activity_date) filter (where event_type = 'sent') as sent_date,
-        min(activity_date) filter (where event_type in ('delivered', 'open', 'click')) as delivered_date,
-        min(activity_date) filter (where event_type = 'open') as opened_date,
-        min(activity_date) filter (where event_type = 'click') as clicked_date
-    from customer_events
-    group by customer_id, campaign_id, uncampaigned_event_id
+        case when campaign_id is null then event_id end as uncampaigned_event_id,
+        cast(min(occurred_at) filter (where event_type = 'sent') as date) as sent_date,
+        cast(min(occurred_at) filter (where event_type in ('delivered', 'open', 'click')) as date)
+            as delivered_date,
+        cast(min(occurred_at) filter (where event_type = 'open') as date) as opened_date,
+        cast(min(occurred_at) filter (where event_type = 'click') as date) as clicked_date
+    from email_events
+    where customer_id is not null
+    group by customer_id, campaign_id, case when campaign_id is null then event_id end
 ),
 
 email_milestones as (
@@ -81,15 +76,16 @@ milestone_days as (
 event_days as (
     select
         customer_id,
-        activity_date,
+        cast(occurred_at as date) as activity_date,
         count(*) as email_events,
         count_if(event_type = 'bounce') as email_bounces,
         count_if(event_type = 'unsubscribe') as email_unsubscribes,
         count_if(event_type = 'complaint') as email_complaints,
         max(occurred_at) filter (where event_type = 'open') as last_opened_at,
         max(occurred_at) filter (where event_type = 'click') as last_clicked_at
-    from customer_events
-    group by customer_id, activity_date
+    from email_events_by_day
+    where customer_id is not null
+    group by customer_id, cast(occurred_at as date)
 )
 
 select
