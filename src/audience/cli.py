@@ -167,7 +167,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _sync(args: argparse.Namespace) -> int:
     """`audience sync`: settings from the dbt vars and flags, secrets from the environment."""
     import os
-    from pathlib import Path
 
     from audience.activation.meta import SyncError
     from audience.activation.sync import SyncFailed, SyncSettings, activation_vars, report_lines, run_sync
