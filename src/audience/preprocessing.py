@@ -16,14 +16,19 @@ Numeric feature ``x`` (role ``numeric``)
       transform ``missing_indicator``: ``t = 1.0`` if ``x`` is null else ``0.0``.
 
 Categorical feature ``c`` (role ``categorical``)
-    ``s = cast(c as varchar)`` (Python ``str()`` at fit time), null becomes ``'__missing__'``. The
-    ``max_categories - 1`` most frequent training categories are kept (ties by category name,
-    ascending), one output column ``<name>=<category>`` each, in that order, with transform ``one_hot``
-    and the category in ``category``. If other training categories exist, one more column
+    ``s = cast(c as varchar)`` (Python ``str()`` at fit time), null becomes ``'__missing__'``.
+    **Rare-level rule** (:class:`CategoryRule`, settings ``category_min_count`` and
+    ``category_min_share``, the dbt vars ``categorical_min_count`` / ``categorical_min_share``): a
+    training category is kept when it has at least ``min_count`` training rows AND at least
+    ``min_share`` of them (``count >= max(min_count, min_share * rows)``); ``'__missing__'`` is a
+    category like any other. Kept categories are ordered by count, descending (ties by category
+    name, ascending), one output column ``<name>=<category>`` each, with transform ``one_hot`` and the
+    category in ``category``. If other training categories exist, one more column
     ``<name>=__other__`` (category ``'__other__'``) takes all of them. ``t = 1.0`` if ``s`` equals
     the row's category, else ``0.0``; in the ``__other__`` column ``t = 1.0`` when ``s`` is none of the
     feature's kept categories. So an unseen category lands in ``__other__`` if that column exists,
-    and in no column otherwise.
+    and in no column otherwise. With ``min_share`` 0.01 a feature has at most 100 kept columns, so a
+    free-text field (job titles) costs at most that many, whatever the number of distinct values.
 
 Every output column
     ``z = (t - center) / scale``. For ``identity``/``log1p`` columns, with ``scaling="robust"``:
@@ -38,16 +43,32 @@ one_hot), ``impute_value`` (float, null unless identity/log1p), ``center`` (floa
 (float), ``position`` (int, 0-based output order). Output columns follow the order of the feature
 list; a numeric feature's ``__missing`` column comes right after its value column.
 
+Imputation (setting ``imputation``)
+    ``median`` (the default var): as above; the params table is all a scorer needs.
+    ``iterative``: numeric values are imputed jointly by scikit-learn's ``IterativeImputer``
+    (chained equations: each feature with missing training values is regressed on all the others
+    by ``BayesianRidge``, round-robin, 10 rounds, ``sample_posterior=False``, seeded), fitted on the
+    training rows after the value transform (on the ``t`` scale: ``log1p`` columns are imputed on
+    the log scale, and never below 0). ``center``/``scale`` are fitted on the imputed training ``t``.
+    The missing indicators are unchanged. The params table still carries the median as
+    ``impute_value``: a SQL scorer reproduces every row without a missing value exactly and falls
+    back to the median for the others (the imputer itself is not a table). Segments always use the
+    median (their SQL assignment must agree with Python on every row).
+
 Non-finite numeric values (``inf``) are rejected: the mart is expected to produce null instead.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+from sklearn.experimental import enable_iterative_imputer  # noqa: F401  (enables IterativeImputer)
+from sklearn.impute import IterativeImputer
+from sklearn.linear_model import BayesianRidge
 
 from audience.features import FeatureSpec
 
@@ -57,6 +78,8 @@ MISSING_SUFFIX = "__missing"
 VALUE_TRANSFORMS = ("identity", "log1p")
 TRANSFORMS = ("identity", "log1p", "missing_indicator", "one_hot")
 SCALINGS = ("robust", "standard")
+IMPUTATIONS = ("median", "iterative")
+ITERATIVE_ROUNDS = 10
 PARAM_COLUMNS = [
     "output_feature",
     "source_feature",
@@ -69,12 +92,60 @@ PARAM_COLUMNS = [
 ]
 
 
+@dataclass(frozen=True)
+class CategoryRule:
+    """The rare-level rule: a category is kept when it has at least ``min_count`` training rows and at
+    least ``min_share`` of them; the rest share the ``__other__`` column."""
+
+    min_count: int
+    min_share: float
+
+    def __post_init__(self) -> None:
+        if self.min_count < 1:
+            raise ValueError(f"category min_count must be >= 1, got {self.min_count}")
+        if not 0 <= self.min_share < 1:
+            raise ValueError(f"category min_share must be in [0, 1), got {self.min_share}")
+
+    def kept(self, counts: pd.Series, rows: int) -> list[str]:
+        """The kept categories of value counts ``counts`` over ``rows`` rows, most frequent first
+        (ties by name)."""
+        floor = max(float(self.min_count), self.min_share * rows)
+        ranked = sorted(
+            zip(counts.index.tolist(), counts.tolist(), strict=True), key=lambda kv: (-kv[1], kv[0])
+        )
+        return [category for category, count in ranked if count >= floor]
+
+
+@dataclass(frozen=True)
+class PreprocessingSettings:
+    """How model inputs are prepared (dbt vars; see the module docstring for every rule)."""
+
+    scaling: str
+    skew_threshold: float
+    category_min_count: int
+    category_min_share: float
+    imputation: str
+
+    def __post_init__(self) -> None:
+        if self.scaling not in SCALINGS:
+            raise ValueError(f"scaling must be one of {SCALINGS}, got {self.scaling!r}")
+        if self.imputation not in IMPUTATIONS:
+            raise ValueError(f"imputation must be one of {IMPUTATIONS}, got {self.imputation!r}")
+
+    @property
+    def category_rule(self) -> CategoryRule:
+        return CategoryRule(self.category_min_count, self.category_min_share)
+
+
 @dataclass
 class Preprocessor:
-    """A fitted preprocessor; everything it needs is in ``params`` (the ``segment_scaler_params`` table)."""
+    """A fitted preprocessor; everything it needs is in ``params`` (the ``segment_scaler_params`` table),
+    plus, with iterative imputation, the fitted ``imputer`` over the numeric ``imputed_features``."""
 
     params: pd.DataFrame
     output_columns: list[str]
+    imputer: IterativeImputer | None = None
+    imputed_features: tuple[str, ...] = ()
 
     @classmethod
     def from_params(cls, params: pd.DataFrame) -> Preprocessor:
@@ -101,6 +172,7 @@ class Preprocessor:
         if absent:
             raise ValueError(f"feature column(s) {absent} missing from the frame")
         params = self.params.sort_values("position", kind="stable")
+        imputed = self._imputed_values(frame, params)
         kept_by_source = (
             params[(params["transform"] == "one_hot") & (params["category"] != OTHER_CATEGORY)]
             .groupby("source_feature", sort=False)["category"]
@@ -127,10 +199,30 @@ class Preprocessor:
                 values = numeric_cache[source]
                 if row.transform == "missing_indicator":
                     raw = np.isnan(values).astype(np.float64)
+                elif source in imputed:
+                    raw = imputed[source]
                 else:
                     raw = _value_transform(_impute(values, row.impute_value), row.transform)
             out[:, row.position] = _scale(raw, row.center, row.scale)
         return out
+
+    def _imputed_values(self, frame: pd.DataFrame, params: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Iteratively imputed ``t`` of every numeric feature (empty with median imputation)."""
+        if self.imputer is None or len(frame) == 0:
+            return {}
+        transforms = params[params["transform"].isin(VALUE_TRANSFORMS)].set_index("source_feature")[
+            "transform"
+        ]
+        matrix = np.column_stack(
+            [
+                _value_transform_keep_nan(_as_float(frame[name], name), transforms[name])
+                for name in self.imputed_features
+            ]
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # convergence notes of the round-robin regressions
+            filled = self.imputer.transform(matrix)
+        return {name: filled[:, j] for j, name in enumerate(self.imputed_features)}
 
     def inverse_transform(self, z: np.ndarray) -> np.ndarray:
         """Scaled values back in original units, column by column.
@@ -150,16 +242,12 @@ class Preprocessor:
 def fit_preprocessor(
     frame: pd.DataFrame,
     features: list[FeatureSpec],
+    settings: PreprocessingSettings,
     *,
-    scaling: str = "robust",
-    skew_threshold: float = 1.0,
-    max_categories: int = 10,
+    seed: int,
 ) -> Preprocessor:
-    """Fit the preprocessing of ``features`` on ``frame`` by the rules in the module docstring."""
-    if scaling not in SCALINGS:
-        raise ValueError(f"scaling must be one of {SCALINGS}, got {scaling!r}")
-    if max_categories < 2:
-        raise ValueError(f"max_categories must be >= 2, got {max_categories}")
+    """Fit the preprocessing of ``features`` on ``frame`` by the rules in the module docstring
+    (``seed`` seeds the iterative imputer)."""
     if not features:
         raise ValueError("no features to preprocess")
     names = [spec.name for spec in features]
@@ -172,43 +260,95 @@ def fit_preprocessor(
     if len(frame) == 0:
         raise ValueError("cannot fit a preprocessor on an empty frame")
 
+    bad_roles = [spec.name for spec in features if spec.role not in ("numeric", "categorical")]
+    if bad_roles:
+        raise ValueError(f"feature(s) {bad_roles}: unknown role (numeric or categorical)")
+
+    numeric = [spec.name for spec in features if spec.role == "numeric"]
+    imputer, imputed = None, {}
+    if settings.imputation == "iterative" and any(frame[name].isna().any() for name in numeric):
+        imputer, imputed = _fit_iterative(frame, numeric, settings.skew_threshold, seed)
     rows: list[dict[str, object]] = []
     for spec in features:
         if spec.role == "numeric":
-            rows.extend(_fit_numeric(frame[spec.name], spec.name, scaling, skew_threshold))
-        elif spec.role == "categorical":
-            rows.extend(_fit_categorical(frame[spec.name], spec.name, max_categories))
+            rows.extend(
+                _fit_numeric(
+                    frame[spec.name],
+                    spec.name,
+                    settings.scaling,
+                    settings.skew_threshold,
+                    imputed.get(spec.name),
+                )
+            )
         else:
-            raise ValueError(f"feature '{spec.name}': unknown role {spec.role!r}")
+            rows.extend(_fit_categorical(frame[spec.name], spec.name, settings.category_rule))
     for position, row in enumerate(rows):
         row["position"] = position
     params = _typed_params(pd.DataFrame(rows, columns=PARAM_COLUMNS))
-    return Preprocessor(params=params, output_columns=params["output_feature"].tolist())
+    return Preprocessor(
+        params=params,
+        output_columns=params["output_feature"].tolist(),
+        imputer=imputer,
+        imputed_features=tuple(numeric) if imputer is not None else (),
+    )
+
+
+def _fit_iterative(
+    frame: pd.DataFrame, numeric: list[str], skew_threshold: float, seed: int
+) -> tuple[IterativeImputer, dict[str, np.ndarray]]:
+    """The iterative imputer over the numeric features' ``t`` (transforms chosen as with the median)
+    and the imputed training ``t`` of each feature."""
+    matrix = np.column_stack(
+        [
+            _value_transform_keep_nan(values, _choose_transform(values, skew_threshold))
+            for values in (_as_float(frame[name], name) for name in numeric)
+        ]
+    )
+    low = np.where(np.nanmin(np.where(np.isnan(matrix), np.inf, matrix), axis=0) >= 0, 0.0, -np.inf)
+    imputer = IterativeImputer(
+        estimator=BayesianRidge(),
+        max_iter=ITERATIVE_ROUNDS,
+        sample_posterior=False,
+        initial_strategy="median",
+        min_value=low,
+        keep_empty_features=True,
+        random_state=seed,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "early stopping criterion not reached" is expected at 10 rounds
+        filled = imputer.fit_transform(matrix)
+    return imputer, {name: filled[:, j] for j, name in enumerate(numeric)}
+
+
+def _choose_transform(values: np.ndarray, skew_threshold: float) -> str:
+    """log1p when every observed value is >= 0 and the median-imputed values are skewed, else identity."""
+    observed = values[~np.isnan(values)]
+    impute = float(np.median(observed)) if observed.size else 0.0
+    if observed.size and observed.min() >= 0 and _skewness(_impute(values, impute)) > skew_threshold:
+        return "log1p"
+    return "identity"
 
 
 def _fit_numeric(
-    series: pd.Series, name: str, scaling: str, skew_threshold: float
+    series: pd.Series, name: str, scaling: str, skew_threshold: float, imputed_t: np.ndarray | None
 ) -> list[dict[str, object]]:
     values = _as_float(series, name)
     missing = np.isnan(values)
     observed = values[~missing]
     impute = float(np.median(observed)) if observed.size else 0.0
-    filled = _impute(values, impute)
-    transform = "identity"
-    if observed.size and observed.min() >= 0 and _skewness(filled) > skew_threshold:
-        transform = "log1p"
-    center, scale = _center_scale(_value_transform(filled, transform), scaling)
+    transform = _choose_transform(values, skew_threshold)
+    t = _value_transform(_impute(values, impute), transform) if imputed_t is None else imputed_t
+    center, scale = _center_scale(t, scaling)
     rows = [_param_row(name, name, transform, None, impute, center, scale)]
     if missing.any():
         rows.append(_param_row(name + MISSING_SUFFIX, name, "missing_indicator", None, None, 0.0, 1.0))
     return rows
 
 
-def _fit_categorical(series: pd.Series, name: str, max_categories: int) -> list[dict[str, object]]:
+def _fit_categorical(series: pd.Series, name: str, rule: CategoryRule) -> list[dict[str, object]]:
     counts = _as_categories(series).value_counts(sort=False)
-    ranked = sorted(zip(counts.index.tolist(), counts.tolist(), strict=True), key=lambda kv: (-kv[1], kv[0]))
-    kept = [category for category, _ in ranked[: max_categories - 1]]
-    if len(ranked) > len(kept):
+    kept = rule.kept(counts, len(series))
+    if len(counts) > len(kept):
         kept.append(OTHER_CATEGORY)
     return [_param_row(f"{name}={c}", name, "one_hot", c, None, 0.0, 1.0) for c in kept]
 
@@ -272,6 +412,12 @@ def _value_transform(values: np.ndarray, transform: str) -> np.ndarray:
     if transform == "identity":
         return values
     raise ValueError(f"not a value transform: {transform!r}")
+
+
+def _value_transform_keep_nan(values: np.ndarray, transform: str) -> np.ndarray:
+    """The value transform with missing values left missing (what the iterative imputer fills)."""
+    out = _value_transform(np.where(np.isnan(values), 0.0, values), transform)
+    return np.where(np.isnan(values), np.nan, out)
 
 
 def _scale(values: np.ndarray, center: float, scale: float) -> np.ndarray:
