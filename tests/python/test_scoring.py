@@ -7,17 +7,30 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from project_settings import scoring_settings
 from sklearn.metrics import roc_auc_score
 
 from audience import scoring
 from audience.features import FeatureSpec
 from audience.scoring import Economics, ScoringResult, fit_and_score
+from audience.scoring.tables import coefficient_positions
+from audience.scoring.threshold import choose_threshold_index, profit_curve_arrays
+from audience.screening import EXCLUSIONS_SCHEMA
 
 INFORMATIVE = ["tenure", "engagement", "visits", "spend"]
 NOISE = ["noise_1", "noise_2", "noise_3", "noise_4"]
 FEATURES = [FeatureSpec(n, "numeric") for n in INFORMATIVE + NOISE] + [FeatureSpec("channel", "categorical")]
 CHANNEL_EFFECT = {"web": 0.0, "email": 0.8, "event": 1.5, "referral": -0.7}
 ECONOMICS = Economics(value_per_conversion=500.0, cost_per_contact=40.0)
+TABLES = [
+    "scores",
+    "metrics",
+    "candidates",
+    "feature_selection",
+    "coefficients",
+    "profit_curve",
+    "exclusions",
+]
 
 
 def make_leads(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
@@ -59,15 +72,21 @@ def make_leads(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
     return frame, p
 
 
-def run(train: pd.DataFrame, to_score: pd.DataFrame, **kwargs: object) -> ScoringResult:
-    args: dict[str, object] = {
-        "id_column": "lead_id",
-        "model_name": "lead_conversion",
-        "model_version": "test-1",
-        "economics": ECONOMICS,
-    }
-    args.update(kwargs)
-    return fit_and_score(train, "converted", to_score, FEATURES, **args)  # type: ignore[arg-type]
+def run(
+    train: pd.DataFrame, to_score: pd.DataFrame, features: list[FeatureSpec] = FEATURES, **settings: object
+) -> ScoringResult:
+    """fit_and_score with the project's default settings (dbt_project.yml), ``settings`` overriding some."""
+    return fit_and_score(
+        train,
+        "converted",
+        to_score,
+        features,
+        id_column="lead_id",
+        model_name="lead_conversion",
+        model_version="test-1",
+        economics=ECONOMICS,
+        settings=scoring_settings(**settings),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -109,10 +128,19 @@ def test_cv_auc_close_to_oracle(
     for column in ["pr_auc", "brier_score", "log_loss", "f1", "precision", "recall", "top_decile_lift"]:
         assert np.isfinite(metrics[column]), column
     assert metrics["top_decile_lift"] > 1.5
-    assert result.candidates["is_chosen"].sum() == 1
-    chosen = result.candidates.loc[result.candidates["is_chosen"]].iloc[0]
-    assert chosen["cv_roc_auc_mean"] == result.candidates["cv_roc_auc_mean"].max()
+    candidates = result.candidates
+    assert candidates["is_chosen"].sum() == 1
+    winners = candidates[candidates["is_family_best"]]
+    assert sorted(winners["estimator"]) == sorted(scoring.FAMILIES)
+    assert (winners["search_rows"] == 5000).all()  # the whole fit sample, the shared folds
+    chosen = candidates.loc[candidates["is_chosen"]].iloc[0]
+    assert chosen["is_family_best"] and chosen["cv_roc_auc_mean"] == winners["cv_roc_auc_mean"].max()
     assert chosen["estimator"] == metrics["chosen_estimator"]
+    assert chosen["cv_roc_auc_mean"] == metrics["cv_roc_auc_mean"]
+    logistic = winners.loc[winners["estimator"] == "logistic_regression", "cv_roc_auc_mean"].iloc[0]
+    assert metrics["logistic_cv_roc_auc_mean"] == logistic
+    # the truth is logistic: the SQL-scorable model is as good as the best
+    assert metrics["cv_roc_auc_mean"] - logistic < 0.01
 
 
 def test_l1_drops_noise_and_keeps_signal(result: ScoringResult) -> None:
@@ -197,7 +225,7 @@ def test_other_category_siblings_listed_with_zero_coefficient() -> None:
         }
     )
     kept = np.array([True, False, False, True, True, False])
-    np.testing.assert_array_equal(scoring._coefficient_rows(params, kept), [0, 1, 2, 3, 4])
+    np.testing.assert_array_equal(coefficient_positions(params, kept), [0, 1, 2, 3, 4])
 
 
 def test_reasons_are_top_positive_contributions(
@@ -271,10 +299,10 @@ def test_chosen_threshold_maximises_profit(result: ScoringResult) -> None:
 
 
 def test_threshold_ties_go_to_higher_threshold() -> None:
-    assert scoring.choose_threshold_index(np.array([1.0, 3.0, 3.0, 2.0, 3.0, 0.0])) == 4
+    assert choose_threshold_index(np.array([1.0, 3.0, 3.0, 2.0, 3.0, 0.0])) == 4
     # nothing pays: contact nobody (threshold 1.00 unless some p == 1)
-    curve = scoring.profit_curve_arrays(np.array([0.1, 0.2, 0.3]), np.array([0, 0, 1]), Economics(1.0, 10.0))
-    assert curve["threshold"][scoring.choose_threshold_index(curve["expected_profit"])] == 1.0
+    curve = profit_curve_arrays(np.array([0.1, 0.2, 0.3]), np.array([0, 0, 1]), Economics(1.0, 10.0))
+    assert curve["threshold"][choose_threshold_index(curve["expected_profit"])] == 1.0
 
 
 # ----------------------------------------------------------------------------------- determinism, samples
@@ -284,12 +312,12 @@ def test_deterministic(data: tuple[pd.DataFrame, np.ndarray, pd.DataFrame], resu
     train, _, to_score = data
     # same rows in another order: the result does not depend on the input row order
     again = run(train.iloc[::-1], to_score.sample(frac=1.0, random_state=3))
-    for name in ["scores", "metrics", "candidates", "feature_selection", "coefficients", "profit_curve"]:
+    for name in TABLES:
         pd.testing.assert_frame_equal(getattr(result, name), getattr(again, name), obj=name)
 
 
-def test_sampled_training_and_gradient_boosting(monkeypatch: pytest.MonkeyPatch) -> None:
-    # a non-linear truth (boosting should win) and a search sample smaller than the fit sample
+def test_sampled_training_and_a_tree_model_winning() -> None:
+    # a non-linear truth (a tree model should win) and a fit sample smaller than the training set
     rng = np.random.default_rng(11)
     n = 4000
     x = rng.normal(0.0, 1.0, (n, 2))
@@ -297,7 +325,6 @@ def test_sampled_training_and_gradient_boosting(monkeypatch: pytest.MonkeyPatch)
     frame = pd.DataFrame(
         {"customer_id": np.arange(n), "a": x[:, 0], "b": x[:, 1], "label": (rng.random(n) < p).astype(int)}
     )
-    monkeypatch.setattr(scoring, "SEARCH_ROWS", 1500)
     res = fit_and_score(
         frame,
         "label",
@@ -307,10 +334,11 @@ def test_sampled_training_and_gradient_boosting(monkeypatch: pytest.MonkeyPatch)
         model_name="purchase_propensity",
         model_version="t",
         economics=Economics(100.0, 10.0),
-        max_train_rows=3000,
+        settings=scoring_settings(max_train_rows=3000),
     )
     metrics = res.metrics.iloc[0]
-    assert metrics["chosen_estimator"] == "hist_gradient_boosting"
+    assert metrics["chosen_estimator"] in ("random_forest", "hist_gradient_boosting")
+    assert metrics["cv_roc_auc_mean"] > metrics["logistic_cv_roc_auc_mean"] + 0.05
     assert metrics["cv_roc_auc_mean"] > roc_auc_score(frame["label"], p) - 0.08
     assert not np.allclose(res.scores["probability"], res.scores["logistic_probability"])
     assert abs(res.scores["probability"].mean() - frame["label"].mean()) < 0.03
@@ -333,6 +361,7 @@ def test_guardrail_skips_with_empty_schema_frames(
     assert row["is_skipped"] and row["skip_reason"] == res.skip_reason and row["positives"] == 10
     assert list(res.metrics.columns) == list(scoring.METRICS_SCHEMA)
     schemas = {
+        "exclusions": EXCLUSIONS_SCHEMA,
         "candidates": scoring.CANDIDATES_SCHEMA,
         "feature_selection": scoring.FEATURE_SELECTION_SCHEMA,
         "coefficients": scoring.COEFFICIENTS_SCHEMA,
@@ -353,7 +382,7 @@ def test_guardrail_dtypes_match_a_normal_run(
         warnings.simplefilter("ignore")
         skipped = run(train.head(100), to_score)
     assert skipped.is_skipped
-    for name in ["scores", "metrics", "candidates", "feature_selection", "coefficients", "profit_curve"]:
+    for name in TABLES:
         pd.testing.assert_series_equal(getattr(skipped, name).dtypes, getattr(result, name).dtypes, obj=name)
 
 
@@ -371,3 +400,28 @@ def test_empty_frame_to_score_keeps_schema() -> None:
     assert not res.is_skipped and res.scores.empty
     assert res.scores.dtypes.astype(str).to_dict() == {"lead_id": "str", **scoring.SCORES_SCHEMA}
     assert len(res.profit_curve) == 101 and len(res.coefficients) > 0
+
+
+# ------------------------------------------------------------------------ uninformative features
+
+
+def test_uninformative_features_are_left_out_and_never_reasons(
+    data: tuple[pd.DataFrame, np.ndarray, pd.DataFrame],
+) -> None:
+    train, _, to_score = data
+    train = train.assign(age_years=np.nan, constant=1.0, visits_again=train["visits"] * 2.0 + 1.0)
+    to_score = to_score.assign(age_years=np.nan, constant=1.0, visits_again=to_score["visits"] * 2.0 + 1.0)
+    features = [
+        *FEATURES,
+        FeatureSpec("age_years", "numeric"),
+        FeatureSpec("constant", "numeric"),
+        FeatureSpec("visits_again", "numeric"),
+    ]
+    res = run(train, to_score, features=sorted(features, key=lambda f: f.name))
+    reasons = dict(zip(res.exclusions["feature_name"], res.exclusions["reason"], strict=True))
+    assert reasons == {"age_years": "all_null", "constant": "constant", "visits_again": "near_duplicate"}
+    left_out = set(reasons)
+    assert not left_out & set(res.feature_selection["source_feature"])
+    assert not left_out & set(res.coefficients["source_feature"])
+    named = set(res.scores[["reason_1", "reason_2", "reason_3"]].to_numpy().ravel()) - {None}
+    assert named and not named & left_out
