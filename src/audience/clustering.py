@@ -3,8 +3,11 @@
 What :func:`fit_segments` does
 ------------------------------
 1. Rows are sorted by the id column first, so the result does not depend on the order in which the
-   warehouse returned them. Features are preprocessed by
-   :func:`audience.preprocessing.fit_preprocessor`.
+   warehouse returned them. Features that carry no information (all null, constant, or a
+   near-duplicate of another; :mod:`audience.screening`) are left out and listed in
+   ``feature_exclusions``; the others are preprocessed by
+   :func:`audience.preprocessing.fit_preprocessor` (always with median imputation: a SQL model must
+   assign every customer as Python does).
 2. Clustering space: the **scaled preprocessor outputs** (not PCA components). Groups that differ in
    few features are not blurred by components fitted to the overall variance, and a SQL model assigns
    a customer by nearest centroid with nothing but ``segment_scaler_params`` and ``segment_centroids``.
@@ -14,9 +17,12 @@ What :func:`fit_segments` does
    ``k_min..k_max``:
 
    * k-means (``n_init=10`` k-means++ starts, the best kept) scored by inertia, silhouette,
-     Calinski-Harabasz, Davies-Bouldin and the gap statistic (10 reference sets on the first 5,000
-     sample rows, one k-means start each); k is chosen by the rule of :mod:`audience.model_selection`
-     (highest Calinski-Harabasz; silhouette, gap and knee proposals reported in ``selected_by``).
+     Calinski-Harabasz, Davies-Bouldin, the gap statistic (10 reference sets on the first 5,000
+     sample rows, one k-means start each) and bootstrap stability (``stability_bootstraps``
+     resamples of the first 5,000 sample rows, three k-means starts each, ARI against the sample
+     partition on those rows); k is chosen by the combined rule of :mod:`audience.model_selection`
+     (stable k only, then the best mean rank of Calinski-Harabasz and silhouette; the single
+     criteria's proposals are reported in ``selected_by``).
      Ten starts, not three: the rule compares the partitions of different k, so each must be close
      to the best k-means partition for its k. With three starts, a poor local optimum at the
      planted k was measured to hide it on demo data (S, seed 42, before the personas were
@@ -29,7 +35,7 @@ What :func:`fit_segments` does
      Gaussians needs extra components to model 0/1 columns, whatever the covariance type), so the
      mixture is a comparison, not a good primary, on such features;
    * Ward agglomerative clustering of the first 10,000 sample rows, cut at each k, the other rows
-     going to the nearest cluster mean; k by the same rule as k-means;
+     going to the nearest cluster mean; k by the highest Calinski-Harabasz (no stability measured);
    * HDBSCAN of the same 10,000 rows (``min_cluster_size`` = 2% of them, at least 10); its k is the
      number of clusters it finds; its sampled noise rows keep the label -1, the other rows go to the
      nearest cluster mean.
@@ -80,6 +86,7 @@ from audience.features import FeatureSpec
 from audience.model_selection import (
     NOISE,
     KChoice,
+    bootstrap_stability,
     choose_k,
     cluster_means,
     cluster_metrics,
@@ -87,7 +94,8 @@ from audience.model_selection import (
     reference_log_dispersion,
     single_threaded,
 )
-from audience.preprocessing import Preprocessor, fit_preprocessor
+from audience.preprocessing import PreprocessingSettings, Preprocessor, fit_preprocessor
+from audience.screening import screen_features
 
 ALGORITHMS = ("kmeans", "gmm", "hdbscan", "agglomerative")
 KMEANS_N_INIT = 10
@@ -101,6 +109,8 @@ HDBSCAN_MIN_CLUSTER_SIZE = 10
 GMM_REG_COVAR = 1e-2
 GMM_MAX_ITER = 200
 GAP_N_INIT = 1
+STABILITY_SAMPLE = 5_000
+STABILITY_N_INIT = 3
 _ASSIGN_CHUNK = 8_192
 
 MODEL_SELECTION_COLUMNS = [
@@ -113,6 +123,8 @@ MODEL_SELECTION_COLUMNS = [
     "gap",
     "gap_se",
     "bic",
+    "stability",
+    "stability_std",
     "is_chosen",
     "is_primary",
     "selected_by",
@@ -132,7 +144,34 @@ class SegmentationResult:
     scaler_params: pd.DataFrame
     pca_loadings: pd.DataFrame
     embedding_2d: pd.DataFrame
+    feature_exclusions: pd.DataFrame
     chosen_k: int
+
+
+@dataclass(frozen=True)
+class SegmentationSettings:
+    """Settings of the customer segmentation (dbt vars ``segments_*`` and the shared input vars)."""
+
+    k_min: int
+    k_max: int
+    primary_algorithm: str
+    seed: int
+    selection_sample: int
+    min_customers: int
+    stability_bootstraps: int
+    min_stability: float
+    max_abs_correlation: float
+    preprocessing: PreprocessingSettings
+
+    def __post_init__(self) -> None:
+        if self.primary_algorithm not in ALGORITHMS:
+            raise ValueError(f"primary must be one of {ALGORITHMS}, got {self.primary_algorithm!r}")
+        if self.k_min < 2 or self.k_max < self.k_min:
+            raise ValueError(f"need 2 <= k_min <= k_max, got k_min={self.k_min}, k_max={self.k_max}")
+        if self.selection_sample < 3:
+            raise ValueError("selection_sample must be at least 3")
+        if self.preprocessing.imputation != "median":
+            raise ValueError("segments use median imputation (their SQL assignment must match Python)")
 
 
 def centroid_distances(x: np.ndarray, centers: np.ndarray) -> np.ndarray:
@@ -162,42 +201,30 @@ def fit_segments(
     frame: pd.DataFrame,
     features: list[FeatureSpec],
     *,
-    id_column: str = "customer_id",
-    k_min: int = 2,
-    k_max: int = 12,
-    primary: str = "kmeans",
-    seed: int = 42,
-    selection_sample: int = 20_000,
-    previous_centroids: pd.DataFrame | None = None,
-    scaling: str = "robust",
+    id_column: str,
+    settings: SegmentationSettings,
+    previous_centroids: pd.DataFrame | None,
 ) -> SegmentationResult:
     """Segment the rows of ``frame`` (one per customer) as described in the module docstring."""
-    if primary not in ALGORITHMS:
-        raise ValueError(f"primary must be one of {ALGORITHMS}, got {primary!r}")
     if id_column not in frame.columns:
         raise ValueError(f"id column '{id_column}' missing from the frame")
     if frame[id_column].isna().any():
         raise ValueError(f"id column '{id_column}' has nulls")
     if frame[id_column].duplicated().any():
         raise ValueError(f"id column '{id_column}' has duplicate values")
-    if k_min < 2 or k_max < k_min:
-        raise ValueError(f"need 2 <= k_min <= k_max, got k_min={k_min}, k_max={k_max}")
-    if selection_sample < 3:
-        raise ValueError("selection_sample must be at least 3")
-    ks = list(range(k_min, min(k_max, len(frame) - 1, selection_sample - 1) + 1))
+    ks = list(range(settings.k_min, min(settings.k_max, len(frame) - 1, settings.selection_sample - 1) + 1))
     if not ks:
-        raise ValueError(f"need more than k_min={k_min} rows (and selection_sample), got {len(frame)}")
+        raise ValueError(
+            f"need more than k_min={settings.k_min} rows (and selection_sample), got {len(frame)}"
+        )
     with single_threaded():
         return _fit_segments(
             frame,
             features,
             id_column=id_column,
             ks=ks,
-            primary=primary,
-            seed=seed,
-            selection_sample=selection_sample,
+            settings=settings,
             previous_centroids=previous_centroids,
-            scaling=scaling,
         )
 
 
@@ -242,18 +269,23 @@ def _fit_segments(
     *,
     id_column: str,
     ks: list[int],
-    primary: str,
-    seed: int,
-    selection_sample: int,
+    settings: SegmentationSettings,
     previous_centroids: pd.DataFrame | None,
-    scaling: str,
 ) -> SegmentationResult:
+    primary, seed = settings.primary_algorithm, settings.seed
     data = frame.sort_values(id_column, kind="stable").reset_index(drop=True)
-    preprocessor = fit_preprocessor(data, features, scaling=scaling)
+    screened = screen_features(
+        data,
+        features,
+        model_name="customer_segments",
+        max_abs_correlation=settings.max_abs_correlation,
+        category_rule=settings.preprocessing.category_rule,
+    )
+    preprocessor = fit_preprocessor(data, screened.kept, settings.preprocessing, seed=seed)
     x = preprocessor.transform(data)
     order = np.random.default_rng(seed).permutation(len(x))
-    sample = order[:selection_sample]
-    selection = _select(x[sample], ks, seed)
+    sample = order[: settings.selection_sample]
+    selection = _select(x[sample], ks, seed, settings)
     if primary == "hdbscan" and selection.chosen["hdbscan"] == 0:
         raise ValueError("HDBSCAN found no cluster in the sample; choose another primary algorithm")
 
@@ -301,11 +333,12 @@ def _fit_segments(
         scaler_params=preprocessor.params.copy(),
         pca_loadings=pca.loadings,
         embedding_2d=embedding,
+        feature_exclusions=screened.exclusions,
         chosen_k=len(segments.ids),
     )
 
 
-def _select(xs: np.ndarray, ks: list[int], seed: int) -> _Selection:
+def _select(xs: np.ndarray, ks: list[int], seed: int, settings: SegmentationSettings) -> _Selection:
     """Fit every algorithm for every k on the sample ``xs``, score them and choose each one's k."""
     candidates: list[_Candidate] = []
     kmeans_centers: dict[int, np.ndarray] = {}
@@ -327,10 +360,20 @@ def _select(xs: np.ndarray, ks: list[int], seed: int) -> _Selection:
     extended = _extend_labels(xs, small, density_labels)
     candidates.append(_Candidate("hdbscan", n_dense, extended, fitted_labels=density_labels))
 
-    table = _selection_table(xs, candidates, ks, seed)
+    stable_rows = np.arange(min(len(xs), STABILITY_SAMPLE))
+    stability = bootstrap_stability(
+        xs[stable_rows],
+        {c.k: c.labels[stable_rows] for c in candidates if c.algorithm == "kmeans"},
+        n_bootstraps=settings.stability_bootstraps,
+        seed=seed,
+        n_init=STABILITY_N_INIT,
+    )
+    table = _selection_table(xs, candidates, ks, seed).merge(
+        stability.assign(algorithm="kmeans"), on=["algorithm", "k"], how="left"
+    )
     choices = {
-        algorithm: choose_k(table[table["algorithm"] == algorithm])
-        for algorithm in ("kmeans", "agglomerative")
+        "kmeans": choose_k(table[table["algorithm"] == "kmeans"], min_stability=settings.min_stability),
+        "agglomerative": choose_k(table[table["algorithm"] == "agglomerative"]),
     }
     chosen = {algorithm: choice.k for algorithm, choice in choices.items()}
     gmm_rows = table[table["algorithm"] == "gmm"]
@@ -472,6 +515,8 @@ def _finish_selection_table(selection: _Selection, primary: str) -> pd.DataFrame
     for algorithm, k in zip(out["algorithm"], out["k"], strict=True):
         if algorithm in choices:
             names = choices[algorithm].proposers(int(k))
+            if chosen[algorithm] == k:
+                names = sorted([*names, f"rule:{choices[algorithm].rule}"])
         elif algorithm == "gmm":
             names = ["bic"] if chosen["gmm"] == k else []
         else:

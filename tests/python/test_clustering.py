@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from project_settings import segmentation_settings
 from scipy.spatial.distance import pdist
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
@@ -12,6 +13,7 @@ from sklearn.metrics import adjusted_rand_score
 from audience.clustering import ALGORITHMS, SegmentationResult, fit_segments, nearest_centroid
 from audience.features import FeatureSpec
 from audience.preprocessing import Preprocessor
+from audience.screening import EXCLUSIONS_SCHEMA
 
 FRAMES = (
     "assignments",
@@ -22,7 +24,25 @@ FRAMES = (
     "scaler_params",
     "pca_loadings",
     "embedding_2d",
+    "feature_exclusions",
 )
+
+
+def segment(
+    frame: pd.DataFrame,
+    features: list[FeatureSpec],
+    previous_centroids: pd.DataFrame | None = None,
+    **settings: object,
+) -> SegmentationResult:
+    """fit_segments with the project's default settings (dbt_project.yml), k_max 8, ``settings``
+    overriding some."""
+    return fit_segments(
+        frame,
+        features,
+        id_column="customer_id",
+        settings=segmentation_settings(**{"k_max": 8, **settings}),
+        previous_centroids=previous_centroids,
+    )
 
 
 def make_customers(
@@ -54,13 +74,13 @@ def make_customers(
 @pytest.fixture(scope="module", params=[4, 5], ids=["4_groups", "5_groups"])
 def planted(request) -> tuple[pd.DataFrame, np.ndarray, list[FeatureSpec], SegmentationResult]:
     frame, group, features = make_customers(request.param)
-    return frame, group, features, fit_segments(frame, features, k_max=8)
+    return frame, group, features, segment(frame, features)
 
 
 @pytest.fixture(scope="module")
 def four() -> tuple[pd.DataFrame, np.ndarray, list[FeatureSpec], SegmentationResult]:
     frame, group, features = make_customers(4)
-    return frame, group, features, fit_segments(frame, features, k_max=8)
+    return frame, group, features, segment(frame, features)
 
 
 def _segments_in_frame_order(frame: pd.DataFrame, result: SegmentationResult) -> np.ndarray:
@@ -120,8 +140,8 @@ def test_segment_ids_ordered_by_size(four):
 
 def test_deterministic_and_independent_of_row_order(four):
     frame, _, features, result = four
-    again = fit_segments(frame, features, k_max=8)
-    shuffled = fit_segments(frame.sample(frac=1.0, random_state=9), features, k_max=8)
+    again = segment(frame, features)
+    shuffled = segment(frame.sample(frac=1.0, random_state=9), features)
     for name in FRAMES:
         pd.testing.assert_frame_equal(getattr(result, name), getattr(again, name))
         pd.testing.assert_frame_equal(getattr(result, name), getattr(shuffled, name))
@@ -130,7 +150,7 @@ def test_deterministic_and_independent_of_row_order(four):
 
 def test_previous_centroids_of_the_same_data_keep_ids(four):
     frame, _, features, result = four
-    again = fit_segments(frame, features, k_max=8, previous_centroids=result.centroids)
+    again = segment(frame, features, previous_centroids=result.centroids)
     pd.testing.assert_frame_equal(again.assignments, result.assignments)
     pd.testing.assert_frame_equal(again.centroids, result.centroids)
 
@@ -139,7 +159,7 @@ def test_permuted_previous_centroids_map_back(four):
     frame, _, features, result = four
     mapping = {0: 2, 1: 0, 2: 3, 3: 1}
     previous = result.centroids.assign(segment_id=result.centroids["segment_id"].map(mapping))
-    renamed = fit_segments(frame, features, k_max=8, previous_centroids=previous)
+    renamed = segment(frame, features, previous_centroids=previous)
     expected = result.assignments["segment_id"].map(mapping).to_numpy()
     np.testing.assert_array_equal(renamed.assignments["segment_id"].to_numpy(), expected)
     _assert_nearest_centroid(frame, renamed)
@@ -149,7 +169,7 @@ def test_slightly_moved_previous_centroids_keep_ids(four):
     frame, _, features, result = four
     noise = np.random.default_rng(3).normal(0.0, 0.05, len(result.centroids))
     previous = result.centroids.assign(scaled_value=result.centroids["scaled_value"] + noise)
-    again = fit_segments(frame, features, k_max=8, previous_centroids=previous)
+    again = segment(frame, features, previous_centroids=previous)
     pd.testing.assert_series_equal(again.assignments["segment_id"], result.assignments["segment_id"])
 
 
@@ -157,7 +177,7 @@ def test_new_segments_get_fresh_ids_after_the_largest_previous_id(four):
     frame, _, features, result = four
     kept = result.centroids[result.centroids["segment_id"] != 3]
     previous = kept.assign(segment_id=kept["segment_id"] + 10)
-    again = fit_segments(frame, features, k_max=8, previous_centroids=previous)
+    again = segment(frame, features, previous_centroids=previous)
     expected = result.assignments["segment_id"].map({0: 10, 1: 11, 2: 12, 3: 13}).to_numpy()
     np.testing.assert_array_equal(again.assignments["segment_id"].to_numpy(), expected)
     assert sorted(again.centroids["segment_id"].unique()) == [10, 11, 12, 13]
@@ -167,7 +187,7 @@ def test_previous_centroids_sharing_no_feature_are_rejected(four):
     frame, _, features, result = four
     previous = result.centroids.assign(feature="something_else")
     with pytest.raises(ValueError, match="share no feature"):
-        fit_segments(frame, features, k_max=8, previous_centroids=previous)
+        segment(frame, features, previous_centroids=previous)
 
 
 def test_centroids_table(four):
@@ -201,6 +221,8 @@ def test_model_selection_table(four):
         "gap",
         "gap_se",
         "bic",
+        "stability",
+        "stability_std",
         "is_chosen",
         "is_primary",
         "selected_by",
@@ -209,8 +231,11 @@ def test_model_selection_table(four):
     assert table.groupby("algorithm")["is_chosen"].sum().eq(1).all()
     chosen = table[table["is_chosen"] & table["is_primary"]]
     assert chosen["algorithm"].tolist() == ["kmeans"] and chosen["k"].item() == result.chosen_k
-    assert "calinski_harabasz" in chosen["selected_by"].item()
+    assert "rule:stable_rank" in chosen["selected_by"].item()
     kmeans = table[table["algorithm"] == "kmeans"]
+    assert kmeans["stability"].between(-1, 1).all() and kmeans["stability_std"].ge(0).all()
+    assert table.loc[table["algorithm"] != "kmeans", "stability"].isna().all()
+    # planted, well-separated groups: the chosen k is fully stable
     assert kmeans["k"].tolist() == list(range(2, 9))
     assert (
         kmeans[["inertia", "silhouette", "calinski_harabasz", "davies_bouldin", "gap", "gap_se"]]
@@ -218,6 +243,7 @@ def test_model_selection_table(four):
         .all()
         .all()
     )
+    assert kmeans.loc[kmeans["is_chosen"], "stability"].item() > 0.99
     assert kmeans["bic"].isna().all()
     assert table.loc[table["algorithm"] == "gmm", "bic"].notna().all()
 
@@ -251,7 +277,7 @@ def test_embedding_and_loadings(four):
 @pytest.mark.parametrize("primary", ["gmm", "hdbscan", "agglomerative"])
 def test_other_primaries_keep_the_nearest_centroid_contract(four, primary):
     frame, group, features, _ = four
-    result = fit_segments(frame, features, k_max=8, primary=primary)
+    result = segment(frame, features, primary_algorithm=primary)
     assert (result.assignments["algorithm"] == primary).all()
     _assert_nearest_centroid(frame, result)
     np.testing.assert_array_equal(result.assignments_by_algorithm[primary], result.assignments["segment_id"])
@@ -276,10 +302,26 @@ def test_nearest_centroid_helper():
 def test_input_validation():
     frame, _, features = make_customers(4, n=60)
     with pytest.raises(ValueError, match="duplicate"):
-        fit_segments(pd.concat([frame, frame.head(1)]), features)
+        segment(pd.concat([frame, frame.head(1)]), features)
     with pytest.raises(ValueError, match="missing"):
-        fit_segments(frame.drop(columns=["customer_id"]), features)
+        segment(frame.drop(columns=["customer_id"]), features)
     with pytest.raises(ValueError, match="primary"):
-        fit_segments(frame, features, primary="dbscan")
+        segment(frame, features, primary_algorithm="dbscan")
     with pytest.raises(ValueError, match="k_min"):
-        fit_segments(frame, features, k_min=1)
+        segment(frame, features, k_min=1)
+
+
+def test_uninformative_features_are_left_out_of_the_segmentation(four):
+    frame, group, features, _ = four
+    frame = frame.assign(email_open_rate=np.nan, sessions_90d=0.0)
+    extended = [*features, FeatureSpec("email_open_rate", "numeric"), FeatureSpec("sessions_90d", "numeric")]
+    result = segment(frame, extended)
+    exclusions = result.feature_exclusions
+    assert exclusions.dtypes.astype(str).to_dict() == EXCLUSIONS_SCHEMA
+    assert dict(zip(exclusions["feature_name"], exclusions["reason"], strict=True)) == {
+        "email_open_rate": "all_null",
+        "sessions_90d": "constant",
+    }
+    assert (exclusions["model_name"] == "customer_segments").all()
+    assert not {"email_open_rate", "sessions_90d"} & set(result.scaler_params["source_feature"])
+    assert adjusted_rand_score(group, _segments_in_frame_order(frame, result)) >= 0.9

@@ -10,6 +10,10 @@ from sklearn.datasets import make_blobs
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
 from audience.model_selection import (
+    RULE_CALINSKI_HARABASZ,
+    RULE_MOST_STABLE,
+    RULE_STABLE_RANK,
+    bootstrap_stability,
     choose_k,
     choose_k_gap,
     cluster_means,
@@ -174,3 +178,57 @@ def test_choose_k_does_not_let_other_criteria_override_calinski_harabasz():
     choice = choose_k(table)
     assert (choice.k, choice.silhouette_k, choice.knee_k, choice.gap_k) == (4, 3, 3, None)
     assert choice.proposers(3) == ["knee", "silhouette"]
+
+
+def _table(**columns: list[float]) -> pd.DataFrame:
+    base = {
+        "k": [2, 3, 4, 5],
+        "inertia": [100.0, 60.0, 40.0, 35.0],
+        "silhouette": [0.30, 0.35, 0.30, 0.20],
+        "calinski_harabasz": [50.0, 49.0, 45.0, 30.0],
+        "gap": [np.nan] * 4,
+        "gap_se": [np.nan] * 4,
+        "stability": [0.99, 0.95, 0.70, 0.95],
+    }
+    return pd.DataFrame({**base, **columns})
+
+
+def test_combined_rule_ranks_stable_k_by_calinski_harabasz_and_silhouette():
+    # stable: 2, 3, 5. CH ranks 2:1, 3:2, 5:3; silhouette ranks 3:1, 2:2, 5:3 -> mean 1.5 tie between 2
+    # and 3, broken by the higher stability: 2
+    choice = choose_k(_table(), min_stability=0.9)
+    assert (choice.k, choice.rule) == (2, RULE_STABLE_RANK)
+    # a clear silhouette winner that Calinski-Harabasz nearly ties (the Online Retail shape) wins
+    choice = choose_k(_table(stability=[0.99, 0.99, 0.70, 0.95]), min_stability=0.9)
+    assert (choice.k, choice.rule) == (2, RULE_STABLE_RANK)  # tie on mean rank, tie on stability: smaller k
+    choice = choose_k(_table(silhouette=[0.20, 0.35, 0.30, 0.25]), min_stability=0.9)
+    # stable 2, 3, 5: CH 1, 2, 3; silhouette 3, 1, 2 -> means 2.0, 1.5, 2.5
+    assert (choice.k, choice.rule) == (3, RULE_STABLE_RANK)
+    # an unstable k never wins, however good its other scores
+    choice = choose_k(
+        _table(calinski_harabasz=[10.0, 20.0, 99.0, 5.0], silhouette=[0.1, 0.2, 0.9, 0.0]), min_stability=0.9
+    )
+    assert choice.k != 4
+    assert choice.proposers(4) == ["calinski_harabasz", "silhouette"]
+    assert choice.stability_k == 2
+
+
+def test_combined_rule_falls_back_to_the_most_stable_k_and_calinski_harabasz_without_stability():
+    choice = choose_k(_table(stability=[0.5, 0.6, 0.8, 0.7]), min_stability=0.9)
+    assert (choice.k, choice.rule) == (4, RULE_MOST_STABLE)
+    assert choose_k(_table().drop(columns="stability")).rule == RULE_CALINSKI_HARABASZ
+    assert choose_k(_table()).k == 2  # no floor given: Calinski-Harabasz alone
+
+
+def test_bootstrap_stability_is_high_for_the_planted_k_and_seeded(blobs, kmeans_labels):
+    x, _ = blobs
+    stability = bootstrap_stability(x, kmeans_labels, n_bootstraps=5, seed=3)
+    assert stability["k"].tolist() == sorted(kmeans_labels)
+    by_k = stability.set_index("k")["stability"]
+    assert by_k[4] > 0.98  # four well-separated blobs
+    assert by_k[4] == by_k.max()
+    assert by_k[7] < by_k[4]  # splitting a blob is an accident of the sample
+    again = bootstrap_stability(x, kmeans_labels, n_bootstraps=5, seed=3)
+    pd.testing.assert_frame_equal(stability, again)
+    with pytest.raises(ValueError, match="n_bootstraps"):
+        bootstrap_stability(x, kmeans_labels, n_bootstraps=0, seed=3)
