@@ -13,7 +13,7 @@ import hashlib
 import threading
 import warnings
 from collections.abc import Callable
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,9 +21,16 @@ import duckdb
 import pandas as pd
 
 from audience import __version__
-from audience.clustering import SegmentationResult, fit_segments
+from audience.clustering import (
+    MODEL_SELECTION_COLUMNS,
+    SegmentationResult,
+    SegmentationSettings,
+    fit_segments,
+)
 from audience.features import FeatureSpec, registry_specs
-from audience.scoring import Economics, ScoringResult, fit_and_score
+from audience.preprocessing import PreprocessingSettings
+from audience.scoring import Economics, ScoringResult, ScoringSettings, fit_and_score
+from audience.screening import EXCLUSIONS_SCHEMA, empty_exclusions
 from audience.weighted_score import weighted_score
 
 Settings = dict[str, Any]
@@ -90,7 +97,21 @@ def setting(settings: Settings | None, group: str, key: str, cast: Callable[[Any
         )
     if cast is bool and isinstance(value, str):
         return value.strip().lower() in {"true", "1", "yes"}
+    if cast is tuple:
+        items = value.split(",") if isinstance(value, str) else list(value)
+        return tuple(str(item).strip(" '\"[]") for item in items if str(item).strip(" '\"[]"))
     return cast(value)
+
+
+def preprocessing_settings(settings: Settings | None, group: str, imputation: str) -> PreprocessingSettings:
+    """The shared input settings of a model's config group (vars ``categorical_*``, ``skew_threshold``)."""
+    return PreprocessingSettings(
+        scaling=setting(settings, group, "scaling", str),
+        skew_threshold=setting(settings, group, "skew_threshold", float),
+        category_min_count=setting(settings, group, "categorical_min_count", int),
+        category_min_share=setting(settings, group, "categorical_min_share", float),
+        imputation=imputation,
+    )
 
 
 def _version(*parts: object) -> str:
@@ -109,29 +130,21 @@ def _cached(key: tuple, compute: Callable[[], Any]) -> Any:
 # ---------------------------------------------------------------- segmentation
 
 
-@dataclass(frozen=True)
-class SegmentationSettings:
-    """Settings of the customer segmentation (vars `segments_*` in dbt_project.yml)."""
-
-    k_min: int
-    k_max: int
-    primary_algorithm: str
-    seed: int
-    selection_sample: int
-    scaling: str
-    min_customers: int
-
-    @classmethod
-    def from_config(cls, settings: Settings | None) -> SegmentationSettings:
-        return cls(
-            k_min=setting(settings, "segmentation", "k_min", int),
-            k_max=setting(settings, "segmentation", "k_max", int),
-            primary_algorithm=setting(settings, "segmentation", "primary_algorithm", str),
-            seed=setting(settings, "segmentation", "seed", int),
-            selection_sample=setting(settings, "segmentation", "selection_sample", int),
-            scaling=setting(settings, "segmentation", "scaling", str),
-            min_customers=setting(settings, "segmentation", "min_customers", int),
-        )
+def segmentation_settings(settings: Settings | None) -> SegmentationSettings:
+    """The segmentation's settings from its dbt config (vars ``segments_*`` and the shared input vars)."""
+    group = "segmentation"
+    return SegmentationSettings(
+        k_min=setting(settings, group, "k_min", int),
+        k_max=setting(settings, group, "k_max", int),
+        primary_algorithm=setting(settings, group, "primary_algorithm", str),
+        seed=setting(settings, group, "seed", int),
+        selection_sample=setting(settings, group, "selection_sample", int),
+        min_customers=setting(settings, group, "min_customers", int),
+        stability_bootstraps=setting(settings, group, "stability_bootstraps", int),
+        min_stability=setting(settings, group, "min_stability", float),
+        max_abs_correlation=setting(settings, group, "max_abs_correlation", float),
+        preprocessing=preprocessing_settings(settings, group, "median"),
+    )
 
 
 @dataclass
@@ -157,9 +170,9 @@ def customer_segmentation(
     config: Settings | None,
 ) -> SegmentationFit:
     """Segment customers on the registry's clustering features of `customer_features` (cached per build)."""
-    settings = SegmentationSettings.from_config(config)
+    settings = segmentation_settings(config)
     specs = registry_specs(to_frame(registry), model_name="customer_features", use="clustering")
-    key = ("segments", fingerprint(features), tuple(specs), astuple(settings))
+    key = ("segments", fingerprint(features), tuple(specs), settings)
 
     def compute() -> SegmentationFit:
         frame = feature_frame(features, "customer_id", specs)
@@ -172,16 +185,7 @@ def customer_segmentation(
             )
             return SegmentationFit(empty_segmentation_result(), _version(key), built_at)
         result = fit_segments(
-            frame,
-            specs,
-            id_column="customer_id",
-            k_min=settings.k_min,
-            k_max=settings.k_max,
-            primary=settings.primary_algorithm,
-            seed=settings.seed,
-            selection_sample=settings.selection_sample,
-            previous_centroids=previous_centroids,
-            scaling=settings.scaling,
+            frame, specs, id_column="customer_id", settings=settings, previous_centroids=previous_centroids
         )
         return SegmentationFit(result, _version(key), built_at)
 
@@ -204,18 +208,14 @@ SEGMENTATION_SCHEMAS: dict[str, dict[str, str]] = {
         "agglomerative": "int64",
     },
     "model_selection": {
-        "algorithm": "str",
-        "k": "int64",
-        "inertia": "float64",
-        "silhouette": "float64",
-        "calinski_harabasz": "float64",
-        "davies_bouldin": "float64",
-        "gap": "float64",
-        "gap_se": "float64",
-        "bic": "float64",
-        "is_chosen": "bool",
-        "is_primary": "bool",
-        "selected_by": "str",
+        column: {
+            "algorithm": "str",
+            "k": "int64",
+            "selected_by": "str",
+            "is_chosen": "bool",
+            "is_primary": "bool",
+        }.get(column, "float64")
+        for column in MODEL_SELECTION_COLUMNS
     },
     "algorithm_agreement": {"algorithm_a": "str", "algorithm_b": "str", "adjusted_rand_index": "float64"},
     "centroids": {
@@ -244,6 +244,7 @@ SEGMENTATION_SCHEMAS: dict[str, dict[str, str]] = {
         "rotated_variance_ratio": "float64",
     },
     "embedding_2d": {"customer_id": "str", "segment_id": "int64", "x": "float64", "y": "float64"},
+    "feature_exclusions": EXCLUSIONS_SCHEMA,
 }
 """Column schema of every segmentation table, for the empty tables a skipped segmentation writes."""
 
@@ -254,29 +255,27 @@ def empty_segmentation_result() -> SegmentationResult:
         name: pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in schema.items()})
         for name, schema in SEGMENTATION_SCHEMAS.items()
     }
+    frames["feature_exclusions"] = empty_exclusions()
     return SegmentationResult(**frames, chosen_k=0)
 
 
 # ---------------------------------------------------------------- scoring
 
 
-@dataclass(frozen=True)
-class ScoringSettings:
-    """Settings shared by the scoring models (vars `scoring_*` in dbt_project.yml)."""
-
-    seed: int
-    min_class_count: int
-    strict: bool
-    max_train_rows: int
-
-    @classmethod
-    def from_config(cls, settings: Settings | None) -> ScoringSettings:
-        return cls(
-            seed=setting(settings, "scoring", "seed", int),
-            min_class_count=setting(settings, "scoring", "min_class_count", int),
-            strict=setting(settings, "scoring", "strict", bool),
-            max_train_rows=setting(settings, "scoring", "max_train_rows", int),
-        )
+def scoring_settings(settings: Settings | None) -> ScoringSettings:
+    """The scoring models' settings from their dbt config (vars ``scoring_*`` and the shared input vars)."""
+    group = "scoring"
+    return ScoringSettings(
+        seed=setting(settings, group, "seed", int),
+        min_class_count=setting(settings, group, "min_class_count", int),
+        strict=setting(settings, group, "strict", bool),
+        max_train_rows=setting(settings, group, "max_train_rows", int),
+        cv_folds=setting(settings, group, "cv_folds", int),
+        search_iterations=setting(settings, group, "search_iterations", int),
+        candidates=setting(settings, group, "candidates", tuple),
+        max_abs_correlation=setting(settings, group, "max_abs_correlation", float),
+        preprocessing=preprocessing_settings(settings, group, setting(settings, group, "imputation", str)),
+    )
 
 
 def _economics(economics: pd.DataFrame, model_name: str) -> Economics:
@@ -301,7 +300,7 @@ def _score(
     economics: duckdb.DuckDBPyRelation,
     config: Settings | None,
 ) -> ScoringResult:
-    settings = ScoringSettings.from_config(config)
+    settings = scoring_settings(config)
     specs = registry_specs(to_frame(registry), model_name=registry_model, use=use)
     economics_frame = to_frame(economics)
     key = (
@@ -309,7 +308,7 @@ def _score(
         fingerprint(train),
         fingerprint(to_score),
         tuple(specs),
-        astuple(settings),
+        settings,
         fingerprint(economics),
     )
 
@@ -325,10 +324,7 @@ def _score(
                 model_name=model_name,
                 model_version=_version(key),
                 economics=_economics(economics_frame, model_name),
-                seed=settings.seed,
-                min_class_count=settings.min_class_count,
-                strict=settings.strict,
-                max_train_rows=settings.max_train_rows,
+                settings=settings,
             )
         for warning in caught:  # surface guardrail warnings in dbt's log
             print(f"WARNING [{model_name}]: {warning.message}", flush=True)
