@@ -62,6 +62,7 @@ select
     accounts.account_name,
     accounts.account_domain,
     accounts.industry,
+    {{ categorical_text('accounts.industry') }} as industry_category,
     industry_matches.sector,
     employee_size_bands.employee_size_band,
     revenue_bands.revenue_band,

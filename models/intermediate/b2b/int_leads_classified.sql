@@ -1,7 +1,8 @@
 -- One row per lead: seniority and job function from the job title (seed job_title_patterns: per
 -- attribute the matching pattern with the smallest priority wins; classified once per distinct title),
--- lead-source group (seed lead_source_groups, exact match, `other` when not listed) and the region of
--- the lead's country.
+-- lead-source group (seed lead_source_groups, exact match, `other` when not listed), the region of
+-- the lead's country, and the raw title and source as category values (macro categorical_text), so the
+-- models can learn from values no pattern or seed knows.
 with
 
 leads as (
@@ -55,9 +56,11 @@ select
     leads.account_id,
     ---------- strings
     leads.job_title,
+    {{ categorical_text('leads.job_title') }} as job_title_category,
     title_classes.seniority,
     title_classes.job_function,
     leads.lead_source,
+    {{ categorical_text('leads.lead_source') }} as lead_source_category,
     case
         when leads.lead_source is not null then coalesce(lead_source_groups.lead_source_group, 'other')
     end as lead_source_group,

@@ -1,7 +1,11 @@
 -- One row per lead created before the current as-of date: the input of the lead-scoring model.
--- Firmographics of the lead's account, seniority and function from the title, lead-source group,
--- the lead's web and email activity over its activity window (see int_lead_activity_aggregated) and
--- account roll-ups. Region: of the lead's country, else of its account's.
+-- Firmographics of the lead's account, seniority and function from the title, lead-source group and
+-- region (derived), the raw lead source, job title, country and industry as categories (the models
+-- learn from them, rare values grouped by the preprocessing's rare-level rule), the lead's web and email
+-- activity over its activity window (int_lead_activity_aggregated: sessions, time on site, pages per
+-- session, opens, clicks, bounces, unsubscribes, complaints, last activity), its email consent at the
+-- window end (int_lead_consents_at_window_end) and account roll-ups. Region and country: the lead's,
+-- else its account's.
 with
 
 leads as (
@@ -16,14 +20,20 @@ lead_activity as (
     select * from {{ ref('int_lead_activity_aggregated') }}
 ),
 
+lead_consents as (
+    select * from {{ ref('int_lead_consents_at_window_end') }}
+),
+
 joined as (
     select
         leads.lead_id,
         leads.account_id,
         leads.seniority,
         leads.job_function,
-        leads.lead_source,
+        leads.lead_source_category as lead_source,
         leads.lead_source_group,
+        leads.job_title_category as job_title,
+        accounts.industry_category as industry,
         accounts.sector,
         accounts.employee_size_band,
         accounts.revenue_band,
@@ -41,6 +51,14 @@ joined as (
         lead_activity.form_submits_in_window,
         lead_activity.email_opens_in_window,
         lead_activity.email_clicks_in_window,
+        lead_activity.email_bounces_in_window,
+        lead_activity.email_unsubscribes_in_window,
+        lead_activity.email_complaints_in_window,
+        lead_activity.time_on_site_seconds_in_window,
+        lead_activity.pages_per_session_in_window,
+        lead_activity.days_since_last_activity,
+        lead_activity.last_activity_type,
+        lead_consents.email_consent_state,
         lead_activity.activity_window_days,
         accounts.account_id is not null as has_account,
         lead_activity.as_of_date,
@@ -50,6 +68,8 @@ joined as (
     from leads
     inner join lead_activity
         on leads.lead_id = lead_activity.lead_id
+    inner join lead_consents
+        on leads.lead_id = lead_consents.lead_id
     left join accounts
         on leads.account_id = accounts.account_id
 )
@@ -63,11 +83,15 @@ select
     job_function,
     lead_source,
     lead_source_group,
+    job_title,
+    industry,
     sector,
     employee_size_band,
     revenue_band,
     country_code,
     region,
+    last_activity_type,
+    email_consent_state,
     ---------- numerics
     employee_count,
     annual_revenue,
@@ -81,6 +105,12 @@ select
     form_submits_in_window,
     email_opens_in_window,
     email_clicks_in_window,
+    email_bounces_in_window,
+    email_unsubscribes_in_window,
+    email_complaints_in_window,
+    time_on_site_seconds_in_window,
+    pages_per_session_in_window,
+    days_since_last_activity,
     activity_window_days,
     case when account_id is not null then cast(count(*) over (partition by account_id) as integer) end
         as account_leads,
