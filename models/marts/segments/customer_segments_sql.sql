@@ -1,6 +1,8 @@
 -- Nearest-centroid segment of every customer computed in SQL from the model tables alone
 -- (segment_scaler_params + segment_centroids): the segmentation applied without Python, e.g. on
 -- another engine. Agrees with the Python assignment except on exact distance ties (ties -> smaller id).
+-- The squared differences are summed as exact decimals (portable SQL, and order-independent: the same
+-- distance on every build whatever the thread scheduling); the square root is taken once, in double.
 with
 
 centroids as (
@@ -15,7 +17,8 @@ distances as (
     select
         scaled.scored_id as customer_id,
         centroids.segment_id,
-        sqrt(sum(power(scaled.scaled_value - centroids.scaled_value, 2))) as distance_to_centroid
+        sqrt(cast(sum(cast(power(scaled.scaled_value - centroids.scaled_value, 2) as decimal(38, 18))) as double))
+            as distance_to_centroid
     from scaled
     inner join centroids
         on scaled.output_feature = centroids.feature

@@ -1,6 +1,9 @@
 -- depends_on: {{ ref('feature_registry') }}
--- Per segment and clustering feature: the segment mean against the population (index and
--- standardized difference). The features are the registry's numeric clustering features.
+-- Per segment and numeric clustering feature: the segment mean against the population (index and
+-- standardized difference), or null with the reason when the feature has nothing to compare. The
+-- features are the registry's numeric clustering features, also those the segmentation left out
+-- (segment_feature_exclusions). Sums are exact decimal sums (an order-independent formulation: the same
+-- doubles on every build, whatever the thread scheduling); the division happens once, in double.
 {%- set feature_names = distinct_values(
     ref('feature_registry'),
     'feature_name',
@@ -13,64 +16,114 @@ assignments as (
     select * from {{ ref('segment_assignments') }}
 ),
 
+exclusions as (
+    select * from {{ ref('segment_feature_exclusions') }}
+),
+
 feature_values as (
     {{ feature_values_long(ref('customer_features'), 'customer_id', feature_names) }}
 ),
 
 numeric_values as (
     select
-        scored_id as customer_id,
-        source_feature as feature_name,
-        try_cast(raw_value as double) as feature_value
+        assignments.segment_id,
+        feature_values.source_feature as feature_name,
+        try_cast(feature_values.raw_value as double) as feature_value
     from feature_values
+    inner join assignments
+        on feature_values.scored_id = assignments.customer_id
 ),
 
-population as (
+population_sums as (
     select
         feature_name,
-        avg(feature_value) as population_mean,
-        stddev_pop(feature_value) as population_std
+        count(feature_value) as population_values,
+        sum(cast(feature_value as decimal(38, 10))) as population_sum
     from numeric_values
     group by feature_name
 ),
 
-segment_means as (
+population_means as (
     select
-        assignments.segment_id,
-        numeric_values.feature_name,
-        avg(numeric_values.feature_value) as segment_mean
+        feature_name,
+        population_values,
+        cast(population_sum as double) / nullif(population_values, 0) as population_mean
+    from population_sums
+),
+
+population_spreads as (
+    select
+        population_means.feature_name,
+        population_means.population_values,
+        population_means.population_mean,
+        sqrt(
+            cast(sum(cast(power(numeric_values.feature_value - population_means.population_mean, 2) as decimal(38, 10)))
+                as double)
+            / nullif(population_means.population_values, 0)
+        ) as population_std
+    from population_means
+    inner join numeric_values
+        on population_means.feature_name = numeric_values.feature_name
+    group by population_means.feature_name, population_means.population_values, population_means.population_mean
+),
+
+segment_sums as (
+    select
+        segment_id,
+        feature_name,
+        count(feature_value) as segment_values,
+        sum(cast(feature_value as decimal(38, 10))) as segment_sum
     from numeric_values
-    inner join assignments
-        on numeric_values.customer_id = assignments.customer_id
-    group by assignments.segment_id, numeric_values.feature_name
+    group by segment_id, feature_name
+),
+
+compared as (
+    select
+        segment_sums.segment_id,
+        segment_sums.feature_name,
+        segment_sums.segment_values,
+        cast(segment_sums.segment_sum as double) / nullif(segment_sums.segment_values, 0) as segment_mean,
+        population_spreads.population_mean,
+        population_spreads.population_std,
+        exclusions.reason as model_exclusion_reason,
+        case
+            when population_spreads.population_values = 0 then 'no customer has a value'
+            when segment_sums.segment_values = 0 then 'no customer of the segment has a value'
+            when population_spreads.population_std = 0 then 'every customer with a value has the same value'
+        end as null_reason
+    from segment_sums
+    inner join population_spreads
+        on segment_sums.feature_name = population_spreads.feature_name
+    left join exclusions
+        on segment_sums.feature_name = exclusions.feature_name
+),
+
+standardized as (
+    select
+        *,
+        case
+            when null_reason is null then (segment_mean - population_mean) / population_std
+        end as standardized_difference
+    from compared
 )
 
 select
-    segment_means.segment_id,
-    segment_means.feature_name,
-    segment_means.segment_mean,
-    population.population_mean,
+    segment_id,
+    feature_name,
+    segment_mean,
+    population_mean,
+    population_std,
     case
-        when population.population_mean != 0
-            then 100 * segment_means.segment_mean / population.population_mean
+        when population_mean != 0 then 100 * segment_mean / population_mean
     end as index_vs_population,
+    standardized_difference,
     case
-        when population.population_std > 0
-            then (segment_means.segment_mean - population.population_mean) / population.population_std
-        else 0
-    end as standardized_difference,
-    row_number() over (
-        partition by segment_means.segment_id
-        order by
-            abs(
-                case
-                    when population.population_std > 0
-                        then (segment_means.segment_mean - population.population_mean) / population.population_std
-                    else 0
-                end
-            ) desc,
-            segment_means.feature_name asc
-    ) as distinction_rank
-from segment_means
-inner join population
-    on segment_means.feature_name = population.feature_name
+        when standardized_difference is not null
+            then row_number() over (
+                partition by segment_id, standardized_difference is null
+                order by abs(standardized_difference) desc, feature_name asc
+            )
+    end as distinction_rank,
+    null_reason,
+    model_exclusion_reason
+from standardized
