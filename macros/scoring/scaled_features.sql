@@ -2,7 +2,8 @@
     scaled_features(features, id_column, params): the model's preprocessing redone in SQL, from the
     parameter table alone (the `segment_scaler_params` / `scoring_model_coefficients` columns
     source_feature, output_feature, transform, category, impute_value, center, scale).
-    Returns a subquery of (id, output_feature, scaled_value), one row per id and output column:
+    Returns a subquery of (id, output_feature, scaled_value, is_imputed), one row per id and output
+    column (is_imputed: a numeric value column whose value was null and took impute_value):
 
       identity          z = (coalesce(x, impute_value) - center) / scale
       log1p             z = (ln(1 + greatest(coalesce(x, impute_value), 0)) - center) / scale
@@ -73,6 +74,8 @@
                             end as double
                         )
                 end as transformed_value,
+                feature_params.transform in ('identity', 'log1p') and typed_values.numeric_value is null
+                    as is_imputed,
                 feature_params.center,
                 feature_params.scale
             from typed_values
@@ -85,7 +88,8 @@
         select
             scored_id,
             output_feature,
-            (transformed_value - center) / scale as scaled_value
+            (transformed_value - center) / scale as scaled_value,
+            is_imputed
         from transformed
     )
 {%- endmacro %}

@@ -1,6 +1,9 @@
 -- The calibrated logistic probability of every lead and customer computed in SQL from
 -- scoring_model_coefficients alone: p = 1 / (1 + exp(-(intercept + sum(coefficient * z)))), with z the
--- model's preprocessing (macro scaled_features). Equals the Python logistic_probability within 1e-9.
+-- model's preprocessing (macro scaled_features). Equals the Python logistic_probability within 1e-9
+-- (with var scoring_imputation: iterative, on the rows without an imputed value: SQL imputes the
+-- median). The terms are summed as exact decimals (portable, and order-independent: the same value on
+-- every build whatever the thread scheduling).
 with
 
 coefficients as (
@@ -25,14 +28,16 @@ scaled as (
         'lead_conversion' as model_name,
         scored_id,
         output_feature,
-        scaled_value
+        scaled_value,
+        is_imputed
     from lead_scaled
     union all
     select
         'purchase_propensity' as model_name,
         scored_id,
         output_feature,
-        scaled_value
+        scaled_value,
+        is_imputed
     from customer_scaled
 ),
 
@@ -40,7 +45,9 @@ linear_predictors as (
     select
         scaled.model_name,
         scaled.scored_id,
-        any_value(coefficients.intercept) + sum(coefficients.coefficient * scaled.scaled_value) as eta
+        any_value(coefficients.intercept)
+        + cast(sum(cast(coefficients.coefficient * scaled.scaled_value as decimal(38, 18))) as double) as eta,
+        bool_or(scaled.is_imputed) as has_imputed_value
     from scaled
     inner join coefficients
         on
@@ -53,5 +60,6 @@ select
     model_name,
     scored_id,
     eta,
-    1 / (1 + exp(-eta)) as logistic_probability
+    1 / (1 + exp(-eta)) as logistic_probability,
+    has_imputed_value
 from linear_predictors

@@ -13,6 +13,7 @@ select
     positives,
     cv_roc_auc_mean,
     cv_roc_auc_std,
+    logistic_cv_roc_auc_mean,
     pr_auc,
     brier_score,
     log_loss,
