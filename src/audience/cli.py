@@ -38,6 +38,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     imp.add_argument("--src", default="../shared/data/online_retail/online_retail.csv.gz")
     imp.add_argument("--out", default="data/raw_online_retail")
 
+    bank = commands.add_parser(
+        "import-bank-marketing",
+        help="turn the UCI Bank Marketing file into the raw contract (leads.csv, traits.csv; duration excluded)",
+    )
+    bank.add_argument("--src", default="../shared/data/bank_marketing/bank-additional-full.csv.gz")
+    bank.add_argument("--out", default="data/raw_bank_marketing")
+    bank.add_argument(
+        "--baseline",
+        action="store_true",
+        help="also print the plain scikit-learn reference CV ROC AUC and the package's own on the same columns",
+    )
+
     commands.add_parser("summary", help="print a short table of what the last build produced")
 
     bench = commands.add_parser(
@@ -117,6 +129,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from audience.online_retail import import_online_retail
 
         import_online_retail(src=args.src, out_dir=args.out, progress=_progress("import-online-retail"))
+    elif args.command == "import-bank-marketing":
+        from audience.bank_marketing import import_bank_marketing, print_parity
+
+        import_bank_marketing(src=args.src, out_dir=args.out)
+        if args.baseline:
+            print_parity(args.src)
     elif args.command == "summary":
         from audience.summary import print_summary
 

@@ -115,6 +115,7 @@ __all__ = [
     "ScoringResult",
     "ScoringSettings",
     "fit_and_score",
+    "fit_sample",
 ]
 
 
@@ -198,10 +199,9 @@ def _fit_and_score(
 ) -> ScoringResult:
     """``fit_and_score`` after validation and the guardrail: ``train`` is in id order, ``y_all`` its labels."""
     seed, cv_folds = settings.seed, settings.cv_folds
-    floor = max(settings.min_class_count, cv_folds)
 
     # 0. the fit sample
-    fit_idx, rate_neg, rate_pos = stratified_sample(y_all, settings.max_train_rows, seed, floor)
+    fit_idx, rate_neg, rate_pos = fit_sample(y_all, settings)
     shift = prior_shift(rate_neg, rate_pos)
     sample = train.iloc[fit_idx].reset_index(drop=True)
     y = y_all[fit_idx]
@@ -299,6 +299,13 @@ def _fit_and_score(
         is_skipped=False,
         skip_reason=None,
     )
+
+
+def fit_sample(y: np.ndarray, settings: ScoringSettings) -> tuple[np.ndarray, float, float]:
+    """Step 0: the positions of the fit sample among training rows in id order with labels ``y``, and the
+    sampling rates of the negatives and positives (see :func:`.sampling.stratified_sample`)."""
+    floor = max(settings.min_class_count, settings.cv_folds)
+    return stratified_sample(y, settings.max_train_rows, settings.seed, floor)
 
 
 def _guardrail_message(
