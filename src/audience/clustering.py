@@ -21,7 +21,7 @@ What :func:`fit_segments` does
      sample rows, one k-means start each) and bootstrap stability (``stability_bootstraps``
      resamples of the first 5,000 sample rows, three k-means starts each, ARI against the sample
      partition on those rows); k is chosen by the combined rule of :mod:`audience.model_selection`
-     (stable k only, then the best mean rank of Calinski-Harabasz and silhouette; the single
+     (stable k only, then the best relative Calinski-Harabasz + silhouette score; the single
      criteria's proposals are reported in ``selected_by``).
      Ten starts, not three: the rule compares the partitions of different k, so each must be close
      to the best k-means partition for its k. With three starts, a poor local optimum at the

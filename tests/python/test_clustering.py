@@ -231,7 +231,7 @@ def test_model_selection_table(four):
     assert table.groupby("algorithm")["is_chosen"].sum().eq(1).all()
     chosen = table[table["is_chosen"] & table["is_primary"]]
     assert chosen["algorithm"].tolist() == ["kmeans"] and chosen["k"].item() == result.chosen_k
-    assert "rule:stable_rank" in chosen["selected_by"].item()
+    assert "rule:stable_score" in chosen["selected_by"].item()
     kmeans = table[table["algorithm"] == "kmeans"]
     assert kmeans["stability"].between(-1, 1).all() and kmeans["stability_std"].ge(0).all()
     assert table.loc[table["algorithm"] != "kmeans", "stability"].isna().all()

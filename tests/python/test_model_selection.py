@@ -12,7 +12,7 @@ from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silho
 from audience.model_selection import (
     RULE_CALINSKI_HARABASZ,
     RULE_MOST_STABLE,
-    RULE_STABLE_RANK,
+    RULE_STABLE_SCORE,
     bootstrap_stability,
     choose_k,
     choose_k_gap,
@@ -193,22 +193,22 @@ def _table(**columns: list[float]) -> pd.DataFrame:
     return pd.DataFrame({**base, **columns})
 
 
-def test_combined_rule_ranks_stable_k_by_calinski_harabasz_and_silhouette():
-    # stable: 2, 3, 5. CH ranks 2:1, 3:2, 5:3; silhouette ranks 3:1, 2:2, 5:3 -> mean 1.5 tie between 2
-    # and 3, broken by the higher stability: 2
+def test_combined_rule_scores_stable_k_by_their_share_of_the_best_separation():
+    # stable: 2, 3, 5. Scores CH/50 + silhouette/0.35: 2 -> 1 + 0.857, 3 -> 0.98 + 1, 5 -> 0.6 + 0.571
     choice = choose_k(_table(), min_stability=0.9)
-    assert (choice.k, choice.rule) == (2, RULE_STABLE_RANK)
-    # a clear silhouette winner that Calinski-Harabasz nearly ties (the Online Retail shape) wins
-    choice = choose_k(_table(stability=[0.99, 0.99, 0.70, 0.95]), min_stability=0.9)
-    assert (choice.k, choice.rule) == (2, RULE_STABLE_RANK)  # tie on mean rank, tie on stability: smaller k
-    choice = choose_k(_table(silhouette=[0.20, 0.35, 0.30, 0.25]), min_stability=0.9)
-    # stable 2, 3, 5: CH 1, 2, 3; silhouette 3, 1, 2 -> means 2.0, 1.5, 2.5
-    assert (choice.k, choice.rule) == (3, RULE_STABLE_RANK)
+    assert (choice.k, choice.rule) == (3, RULE_STABLE_SCORE)
+    # a clear maximum of both wins
+    choice = choose_k(_table(silhouette=[0.40, 0.35, 0.30, 0.20]), min_stability=0.9)
+    assert (choice.k, choice.rule) == (2, RULE_STABLE_SCORE)
+    # an exact tie of scores: the more stable k, then the smaller k
+    tied = _table(calinski_harabasz=[50.0, 40.0, 45.0, 50.0], silhouette=[0.28, 0.35, 0.30, 0.28])
+    assert choose_k(tied, min_stability=0.9).k == 2  # 2, 3 and 5 tie (1.8), 2 is the most stable
+    assert choose_k(tied.assign(stability=[0.95, 0.95, 0.7, 0.95]), min_stability=0.9).k == 2  # smaller k
     # an unstable k never wins, however good its other scores
     choice = choose_k(
         _table(calinski_harabasz=[10.0, 20.0, 99.0, 5.0], silhouette=[0.1, 0.2, 0.9, 0.0]), min_stability=0.9
     )
-    assert choice.k != 4
+    assert choice.k == 3
     assert choice.proposers(4) == ["calinski_harabasz", "silhouette"]
     assert choice.stability_k == 2
 
