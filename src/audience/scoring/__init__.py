@@ -75,7 +75,7 @@ from audience.scoring.formulas import (
     sigmoid,
 )
 from audience.scoring.sampling import folds, labels, stratified_sample
-from audience.scoring.search import FAMILIES, HGB, LOGISTIC, RANDOM_FOREST, search
+from audience.scoring.search import FAMILIES, HGB, LOGISTIC, RANDOM_FOREST, search_families
 from audience.scoring.select import select_l1
 from audience.scoring.tables import (
     CANDIDATES_SCHEMA,
@@ -222,7 +222,7 @@ def _fit_and_score(
     kept_pos = selection.kept_positions
 
     # 2-3. search every family, choose
-    searched = search(
+    searched = search_families(
         z,
         y,
         shared_folds,

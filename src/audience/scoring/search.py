@@ -179,7 +179,7 @@ def successive_halving(
     raise AssertionError("unreachable: the last round returns")
 
 
-def search(
+def search_families(
     z: np.ndarray,
     y: np.ndarray,
     shared_folds: Folds,
