@@ -119,7 +119,13 @@ def _version(*parts: object) -> str:
 
 
 def _cached(key: tuple, compute: Callable[[], Any]) -> Any:
-    """The fit for `key`, computed once; one fit of each kind (key[0]) is kept per process."""
+    """The fit for `key`, computed once; one fit of each kind (key[0]) is kept per process.
+
+    The lock is process-wide on purpose, and held while a fit computes: the fits set process-wide
+    thread limits (threadpoolctl: one thread while fitting, all cores to score trees), and k-means and
+    boosting results depend on the thread count, so two fits must never run at once (dbt runs Python
+    models in threads of one process). A per-key lock needs per-call thread control first.
+    """
     with _LOCK:
         kept = _CACHE.get(key[0])
         if kept is None or kept[0] != key:

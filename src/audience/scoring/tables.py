@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from audience.preprocessing import OTHER_CATEGORY
-from audience.scoring.search import Candidate, SearchResult
+from audience.scoring.search import LOGISTIC, Candidate, SearchResult
 from audience.scoring.select import L1Selection
 from audience.scoring.threshold import THRESHOLDS, Evaluation
 from audience.screening import EXCLUSIONS_SCHEMA, empty_exclusions
@@ -157,7 +157,7 @@ def metrics_table(
     evaluation: Evaluation,
 ) -> pd.DataFrame:
     chosen = searched.winners[searched.chosen]
-    logistic = next(w for f, w in searched.winners.items() if f == "logistic_regression")
+    logistic = searched.winners[LOGISTIC]
     return typed_frame(
         METRICS_SCHEMA,
         {
