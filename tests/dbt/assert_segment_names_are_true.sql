@@ -106,19 +106,21 @@ checked_words as (
         name_words.segment_name,
         name_words.word,
         name_tokens.feature_name,
-        name_tokens.direction,
+        name_tokens.side,
         recomputed.standardized_difference,
         full_year.full_year_share,
         case
             when name_words.word = 'average profile' and name_words.word_rank = 1
                 then name_tokens.segment_id is null
             else
-                name_tokens.label = name_words.word
-                and name_words.word = case name_tokens.direction
-                    when 'high' then coalesce(naming_labels.high_label, 'high ' || replace(name_tokens.feature_name, '_', ' '))
-                    when 'low' then coalesce(naming_labels.low_label, 'low ' || replace(name_tokens.feature_name, '_', ' '))
+                name_tokens.word = name_words.word
+                and name_words.word = case name_tokens.side
+                    when 'high'
+                        then coalesce(naming_labels.high_label, 'high ' || replace(name_tokens.feature_name, '_', ' '))
+                    when 'low'
+                        then coalesce(naming_labels.low_label, 'low ' || replace(name_tokens.feature_name, '_', ' '))
                 end
-                and case name_tokens.direction
+                and case name_tokens.side
                     when 'high' then recomputed.standardized_difference >= {{ margin }} - 1e-9
                     when 'low' then recomputed.standardized_difference <= -{{ margin }} + 1e-9
                 end
@@ -148,7 +150,7 @@ average_profiles_that_stand_out as (
         profiles.segment_name,
         'average profile' as word,
         recomputed.feature_name,
-        case when recomputed.standardized_difference > 0 then 'high' else 'low' end as direction,
+        case when recomputed.standardized_difference > 0 then 'high' else 'low' end as side,
         recomputed.standardized_difference,
         cast(null as double) as full_year_share,
         false as is_true

@@ -161,7 +161,7 @@ def test_no_reason_code_names_an_uninformative_feature(demo_s_build: DbtRun):
 def test_every_segment_name_word_is_backed_by_its_feature(demo_s_build: DbtRun):
     words = demo_s_build.frame(
         """
-        select tokens.segment_id, tokens.label, tokens.direction, tokens.standardized_difference, profiles.segment_name
+        select tokens.segment_id, tokens.word, tokens.side, tokens.standardized_difference, profiles.segment_name
         from main.segment_name_tokens as tokens
         inner join main.segment_profiles as profiles on tokens.segment_id = profiles.segment_id
         where tokens.token_rank <= 2
@@ -170,8 +170,8 @@ def test_every_segment_name_word_is_backed_by_its_feature(demo_s_build: DbtRun):
     assert len(words) >= 6
     margin = demo_s_build.query("select max(min_difference) from main.segment_name_tokens")[0][0]
     for row in words.itertuples():
-        assert row.label in row.segment_name
-        sign = 1 if row.direction == "high" else -1
+        assert row.word in row.segment_name
+        sign = 1 if row.side == "high" else -1
         assert sign * row.standardized_difference >= margin, row
 
 

@@ -16,7 +16,6 @@
 -- (ties: the type first alphabetically), and the days from it to the window end.
 {%- set days_before = 30 %}
 {%- set days_after = var('lead_activity_window_days') %}
-{%- set lead_email_actions = ['open', 'click', 'unsubscribe', 'complaint'] %}
 
 with
 
@@ -110,7 +109,7 @@ lead_actions as (
             lead_windows.lead_id = email_events.lead_id
             and lead_windows.activity_window_start_at <= email_events.occurred_at
             and lead_windows.activity_window_end_at > email_events.occurred_at
-    where email_events.event_type in ('{{ lead_email_actions | join("', '") }}')
+    where email_events.event_type in ('open', 'click', 'unsubscribe', 'complaint')
 ),
 
 last_actions as (

@@ -31,7 +31,7 @@ consents_in_force as (
     inner join lead_consents
         on
             lead_windows.lead_id = lead_consents.lead_id
-            and lead_consents.recorded_at < lead_windows.activity_window_end_at
+            and lead_windows.activity_window_end_at > lead_consents.recorded_at
     qualify {{ is_consent_in_force(['lead_windows.lead_id']) }}
 )
 

@@ -51,20 +51,36 @@ population_means as (
     from population_sums
 ),
 
+squared_deviations as (
+    select
+        population_means.feature_name,
+        cast(
+            power(numeric_values.feature_value - population_means.population_mean, 2) as decimal(38, 10)
+        ) as squared_deviation
+    from population_means
+    inner join numeric_values
+        on population_means.feature_name = numeric_values.feature_name
+),
+
+deviation_sums as (
+    select
+        feature_name,
+        sum(squared_deviation) as squared_deviation_sum
+    from squared_deviations
+    group by feature_name
+),
+
 population_spreads as (
     select
         population_means.feature_name,
         population_means.population_values,
         population_means.population_mean,
         sqrt(
-            cast(sum(cast(power(numeric_values.feature_value - population_means.population_mean, 2) as decimal(38, 10)))
-                as double)
-            / nullif(population_means.population_values, 0)
+            cast(deviation_sums.squared_deviation_sum as double) / nullif(population_means.population_values, 0)
         ) as population_std
     from population_means
-    inner join numeric_values
-        on population_means.feature_name = numeric_values.feature_name
-    group by population_means.feature_name, population_means.population_values, population_means.population_mean
+    inner join deviation_sums
+        on population_means.feature_name = deviation_sums.feature_name
 ),
 
 segment_sums as (
@@ -105,6 +121,16 @@ standardized as (
             when null_reason is null then (segment_mean - population_mean) / population_std
         end as standardized_difference
     from compared
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by segment_id, standardized_difference is null
+            order by abs(standardized_difference) desc, feature_name asc
+        ) as rank_among_comparable
+    from standardized
 )
 
 select
@@ -117,13 +143,7 @@ select
         when population_mean != 0 then 100 * segment_mean / population_mean
     end as index_vs_population,
     standardized_difference,
-    case
-        when standardized_difference is not null
-            then row_number() over (
-                partition by segment_id, standardized_difference is null
-                order by abs(standardized_difference) desc, feature_name asc
-            )
-    end as distinction_rank,
+    case when standardized_difference is not null then rank_among_comparable end as distinction_rank,
     null_reason,
     model_exclusion_reason
-from standardized
+from ranked

@@ -2,7 +2,7 @@
 -- segments_name_min_difference, seed segment_naming_labels). A feature gives a segment a word when:
 --   * the segmentation used it (not in segment_feature_exclusions) and its profile is not null;
 --   * the segment's mean differs from the population's by at least the margin, in population standard
---     deviations: standardized_difference >= margin gives the high label, <= -margin the low label;
+--     deviations: standardized_difference >= margin gives the high label (side `high`), <= -margin the low one;
 --   * for a seasonal word (needs_full_year in the seed), at least segments_name_full_year_share of the
 --     segment's customers have a full year (365 days) of history before the as-of date (tenure_days);
 --     a season the data has not seen in full cannot be told from recency.
@@ -43,12 +43,12 @@ candidates as (
     select
         feature_profiles.segment_id,
         feature_profiles.feature_name,
-        case when feature_profiles.standardized_difference > 0 then 'high' else 'low' end as direction,
+        case when feature_profiles.standardized_difference > 0 then 'high' else 'low' end as side,
         case
             when feature_profiles.standardized_difference > 0
                 then coalesce(naming_labels.high_label, 'high ' || replace(feature_profiles.feature_name, '_', ' '))
             else coalesce(naming_labels.low_label, 'low ' || replace(feature_profiles.feature_name, '_', ' '))
-        end as label,
+        end as word,
         coalesce(naming_labels.needs_full_year, false) as needs_full_year,
         feature_profiles.segment_mean,
         feature_profiles.population_mean,
@@ -71,13 +71,13 @@ eligible as (
     where not needs_full_year or coalesce(full_year_share, 0) >= {{ full_year_share }}
 ),
 
-distinct_labels as (
+distinct_words as (
     select *
     from eligible
     qualify row_number() over (
-        partition by segment_id, label
-        order by abs(standardized_difference) desc, feature_name asc
-    ) = 1
+            partition by segment_id, word
+            order by abs(standardized_difference) desc, feature_name asc
+        ) = 1
 )
 
 select
@@ -87,12 +87,12 @@ select
         order by abs(standardized_difference) desc, feature_name asc
     ) as bigint) as token_rank,
     feature_name,
-    direction,
-    label,
+    side,
+    word,
     needs_full_year,
     segment_mean,
     population_mean,
     standardized_difference,
     full_year_share,
     cast({{ margin }} as double) as min_difference
-from distinct_labels
+from distinct_words
