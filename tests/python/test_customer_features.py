@@ -185,7 +185,8 @@ def test_new_clustering_feature_needs_one_sql_column_and_one_yaml_entry(dbt, dem
     sql_path.write_text(
         sql.replace(
             "select * exclude (snapshot_name)",
-            "select\n    * exclude (snapshot_name),\n    frequency * 2 as frequency_doubled",
+            # not a multiple of an existing feature: a near-duplicate would be left out of the fit
+            "select\n    * exclude (snapshot_name),\n    frequency * tenure_days as frequency_by_tenure",
         )
     )
     # ... and ONE YAML entry (customer_features only; the training mart shares the list through an
@@ -197,9 +198,9 @@ def test_new_clustering_feature_needs_one_sql_column_and_one_yaml_entry(dbt, dem
     node["columns"] = [
         *node["columns"],
         {
-            "name": "frequency_doubled",
+            "name": "frequency_by_tenure",
             "data_type": "integer",
-            "description": "Twice the frequency (a feature added by the registry test).",
+            "description": "Frequency times tenure (a feature added by the registry test).",
             "meta": {"feature": {"role": "numeric", "use": ["clustering"]}},
         },
     ]
@@ -213,17 +214,17 @@ def test_new_clustering_feature_needs_one_sql_column_and_one_yaml_entry(dbt, dem
     # the contract of customer_features accepted the new column
     assert run.query(
         "select data_type from information_schema.columns "
-        "where table_name = 'customer_features' and column_name = 'frequency_doubled'"
+        "where table_name = 'customer_features' and column_name = 'frequency_by_tenure'"
     ) == [("INTEGER",)]
 
     registry = run.frame("select * from main.feature_registry")
     specs = registry_specs(registry, model_name="customer_features", use="clustering")
-    assert {spec.name for spec in specs} == before | {"frequency_doubled"}
-    assert [spec.role for spec in specs if spec.name == "frequency_doubled"] == ["numeric"]
-    assert "frequency_doubled" not in {
+    assert {spec.name for spec in specs} == before | {"frequency_by_tenure"}
+    assert [spec.role for spec in specs if spec.name == "frequency_by_tenure"] == ["numeric"]
+    assert "frequency_by_tenure" not in {
         spec.name for spec in registry_specs(registry, model_name="customer_features", use="propensity")
     }
 
     # ... and the clustering model's fitted inputs include it: no Python changed
     scaler_params = run.frame("select source_feature from ml.segment_scaler_params")
-    assert "frequency_doubled" in set(scaler_params["source_feature"])
+    assert "frequency_by_tenure" in set(scaler_params["source_feature"])
