@@ -214,7 +214,7 @@ def feature_frame(source: pd.DataFrame, columns: tuple[str, ...] = TRAITS) -> pd
 
 
 def baseline_cv_auc(
-    frame: pd.DataFrame, columns: tuple[str, ...] = TRAITS, *, folds: int = 5, seed: int = 42
+    frame: pd.DataFrame, columns: tuple[str, ...] = TRAITS, *, folds: int, seed: int
 ) -> dict[str, float]:
     """Mean ROC AUC of the plain reference pipelines over stratified ``folds``-fold CV (shuffled with
     ``seed``): one-hot of the categorical columns and standard scaling of the numeric ones, then
@@ -293,7 +293,9 @@ def parity(source: pd.DataFrame, settings: ScoringSettings, columns: tuple[str, 
     metrics = result.metrics.iloc[0]
     rows, _, _ = fit_sample(frame["converted"].to_numpy(), settings)
     return Parity(
-        baseline=baseline_cv_auc(frame.iloc[rows].reset_index(drop=True), columns, seed=settings.seed),
+        baseline=baseline_cv_auc(
+            frame.iloc[rows].reset_index(drop=True), columns, folds=settings.cv_folds, seed=settings.seed
+        ),
         chosen_estimator=str(metrics["chosen_estimator"]),
         cv_roc_auc=float(metrics["cv_roc_auc_mean"]),
         logistic_cv_roc_auc=float(metrics["logistic_cv_roc_auc_mean"]),

@@ -486,7 +486,7 @@ def _selection_table(xs: np.ndarray, candidates: list[_Candidate], ks: list[int]
     for algorithm in ("kmeans", "gmm", "agglomerative"):
         labels = {c.k: c.labels[gap_rows] for c in candidates if c.algorithm == algorithm and c.k in gap_ks}
         if len(labels) == len(gap_ks):
-            gap = gap_statistic(xs[gap_rows], labels, ks=gap_ks, reference=reference)
+            gap = gap_statistic(xs[gap_rows], labels, ks=gap_ks, reference=reference, seed=seed)
             for row in gap.itertuples(index=False):
                 gaps[(algorithm, int(row.k))] = (float(row.gap), float(row.gap_se))
     table = pd.DataFrame(

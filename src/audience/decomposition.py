@@ -85,7 +85,7 @@ def fit_pca_varimax(
     feature_names: list[str],
     *,
     variance_to_keep: float = 0.85,
-    seed: int = 42,
+    seed: int,
 ) -> PcaResult:
     """PCA of ``x`` keeping the fewest components reaching ``variance_to_keep``, varimax-rotated.
 

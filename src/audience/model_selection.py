@@ -125,7 +125,7 @@ def cluster_means(x: np.ndarray, codes: np.ndarray) -> np.ndarray:
 
 
 def reference_log_dispersion(
-    x: np.ndarray, ks: Sequence[int], *, n_refs: int = 10, seed: int = 42, n_init: int = 2
+    x: np.ndarray, ks: Sequence[int], *, n_refs: int = 10, seed: int, n_init: int = 2
 ) -> np.ndarray:
     """``log W*_kb`` of ``n_refs`` uniform reference sets, shape ``(n_refs, len(ks))``.
 
@@ -159,7 +159,7 @@ def gap_statistic(
     *,
     ks: Sequence[int] | None = None,
     n_refs: int = 10,
-    seed: int = 42,
+    seed: int,
     n_init: int = 2,
     reference: np.ndarray | None = None,
 ) -> pd.DataFrame:
@@ -229,7 +229,7 @@ def silhouette_scores(
     labelings: Sequence[np.ndarray],
     *,
     sample_size: int = 20_000,
-    seed: int = 42,
+    seed: int,
 ) -> np.ndarray:
     """Mean silhouette of each labelling of ``x``, all on one fixed-seed sample of rows.
 
@@ -283,7 +283,7 @@ def cluster_metrics(
     labelings: Sequence[np.ndarray],
     *,
     silhouette_sample: int = 20_000,
-    seed: int = 42,
+    seed: int,
 ) -> pd.DataFrame:
     """One row of metrics per labelling of ``x``, in input order.
 

@@ -127,21 +127,21 @@ def _correlated_data(n: int = 400, seed: int = 0) -> np.ndarray:
 def test_fit_pca_varimax_keeps_fewest_components_reaching_target():
     x = _correlated_data()
     names = [f"f{i}" for i in range(6)]
-    result = fit_pca_varimax(x, names, variance_to_keep=0.85)
+    result = fit_pca_varimax(x, names, variance_to_keep=0.85, seed=42)
     centered = x - x.mean(axis=0)
     eigenvalues = np.sort(np.linalg.eigvalsh(np.cov(centered, rowvar=False)))[::-1]
     cumulative = np.cumsum(eigenvalues) / eigenvalues.sum()
     expected = max(2, int(np.argmax(cumulative >= 0.85)) + 1)
     assert result.n_components == expected
     np.testing.assert_allclose(result.explained_variance_ratio, (eigenvalues / eigenvalues.sum())[:expected])
-    assert fit_pca_varimax(x, names, variance_to_keep=0.01).n_components == 2
-    assert fit_pca_varimax(x, names, variance_to_keep=1.0).n_components == 6
+    assert fit_pca_varimax(x, names, variance_to_keep=0.01, seed=42).n_components == 2
+    assert fit_pca_varimax(x, names, variance_to_keep=1.0, seed=42).n_components == 6
 
 
 def test_fit_pca_varimax_loadings_table():
     x = _correlated_data()
     names = [f"f{i}" for i in range(6)]
-    result = fit_pca_varimax(x, names)
+    result = fit_pca_varimax(x, names, seed=42)
     table = result.loadings
     m = result.n_components
     assert list(table.columns) == [
@@ -182,7 +182,7 @@ def test_fit_pca_varimax_loadings_table():
 
 def test_fit_pca_varimax_single_feature():
     x = np.random.default_rng(0).normal(size=(50, 1))
-    result = fit_pca_varimax(x, ["only"])
+    result = fit_pca_varimax(x, ["only"], seed=42)
     assert result.n_components == 1
     assert result.loadings["loading_rotated"].tolist() == pytest.approx(
         result.loadings["loading_unrotated"].abs()

@@ -84,15 +84,15 @@ def test_gap_statistic_accepts_a_fit_function(blobs, kmeans_labels):
         with single_threaded():
             return KMeans(n_clusters=k, n_init=3, random_state=0).fit_predict(data)
 
-    from_function = gap_statistic(x, fit, ks=range(2, 9))
-    pd.testing.assert_frame_equal(from_function, gap_statistic(x, kmeans_labels))
+    from_function = gap_statistic(x, fit, ks=range(2, 9), seed=42)
+    pd.testing.assert_frame_equal(from_function, gap_statistic(x, kmeans_labels, seed=42))
 
 
 def test_gap_formula_from_given_reference(blobs, kmeans_labels):
     x, _ = blobs
     ks = [2, 3, 4]
     reference = np.array([[5.0, 4.0, 3.5], [5.2, 4.4, 3.3], [4.9, 4.1, 3.6]])
-    table = gap_statistic(x, {k: kmeans_labels[k] for k in ks}, reference=reference)
+    table = gap_statistic(x, {k: kmeans_labels[k] for k in ks}, reference=reference, seed=42)
     log_wk = np.array([np.log(within_dispersion(x, kmeans_labels[k])) for k in ks])
     np.testing.assert_allclose(table["gap"], reference.mean(axis=0) - log_wk)
     np.testing.assert_allclose(table["gap_se"], reference.std(axis=0, ddof=0) * np.sqrt(1 + 1 / 3))
@@ -116,25 +116,27 @@ def test_choose_k_gap_rule_and_fallback():
 def test_silhouette_scores_match_sklearn(blobs, kmeans_labels):
     x, y = blobs
     labelings = [y, *kmeans_labels.values()]
-    ours = silhouette_scores(x, labelings)
+    ours = silhouette_scores(x, labelings, seed=42)
     np.testing.assert_allclose(ours, [silhouette_score(x, labels) for labels in labelings], atol=1e-12)
 
     noisy = y.copy()
     noisy[::7] = -1
     kept = noisy >= 0
-    assert silhouette_scores(x, [noisy])[0] == pytest.approx(silhouette_score(x[kept], y[kept]), abs=1e-12)
+    assert silhouette_scores(x, [noisy], seed=42)[0] == pytest.approx(
+        silhouette_score(x[kept], y[kept]), abs=1e-12
+    )
 
     rows = sample_rows(len(x), 150, seed=5)
     assert len(rows) == 150 and np.all(np.diff(rows) > 0)
     sampled = silhouette_scores(x, [y], sample_size=150, seed=5)[0]
     assert sampled == pytest.approx(silhouette_score(x[rows], y[rows]), abs=1e-12)
-    assert np.isnan(silhouette_scores(x, [np.zeros(len(x), dtype=int)])[0])
+    assert np.isnan(silhouette_scores(x, [np.zeros(len(x), dtype=int)], seed=42)[0])
 
 
 def test_cluster_metrics_match_sklearn(blobs, kmeans_labels):
     x, _ = blobs
     labels = kmeans_labels[4]
-    table = cluster_metrics(x, [labels, np.zeros(len(x), dtype=int)])
+    table = cluster_metrics(x, [labels, np.zeros(len(x), dtype=int)], seed=42)
     assert list(table.columns) == [
         "n_clusters",
         "inertia",
@@ -154,9 +156,9 @@ def test_cluster_metrics_match_sklearn(blobs, kmeans_labels):
 def test_choose_k_picks_highest_calinski_harabasz_and_reports_the_others(blobs, kmeans_labels):
     x, _ = blobs
     ks = list(kmeans_labels)
-    table = cluster_metrics(x, list(kmeans_labels.values()))
+    table = cluster_metrics(x, list(kmeans_labels.values()), seed=42)
     table.insert(0, "k", ks)
-    table = table.merge(gap_statistic(x, kmeans_labels)[["k", "gap", "gap_se"]], on="k")
+    table = table.merge(gap_statistic(x, kmeans_labels, seed=42)[["k", "gap", "gap_se"]], on="k")
     choice = choose_k(table)
     assert choice.k == 4
     assert choice.k == ks[int(table["calinski_harabasz"].to_numpy().argmax())]
