@@ -7,7 +7,10 @@
 --                        on those bins
 -- Bins of a reference: numeric = its deciles (quantile_disc at 0.1 .. 0.9, equal edges merged), right-closed
 -- (lower_edge, upper_edge], the first open below and the last open above; categorical = its levels and
--- any new category of the current population; bin 0 = missing values.
+-- any new category of the current population, the levels rarer in the reference than the models'
+-- rare-level rule (vars categorical_min_count, categorical_min_share) sharing one `__other__` bin, as
+-- they share one model column (free-text features have hundreds of levels of a few rows each, whose PSI
+-- would be noise); bin 0 = missing values.
 {{ config(full_refresh=var('history_reset')) }}
 {%- set registry = ref('feature_registry') %}
 {%- set customer_numeric = distinct_values(
@@ -306,23 +309,64 @@ bins as (
     group by sides.comparison, sides.source_model, sides.feature_name, sides.bin_index, sides.category
 ),
 
+category_floors as (
+    select
+        comparison,
+        source_model,
+        feature_name,
+        greatest(
+            {{ var('categorical_min_count') }}, {{ var('categorical_min_share') }} * sum(reference_rows)
+        ) as min_reference_rows
+    from bins
+    where feature_role = 'categorical' and category is not null
+    group by comparison, source_model, feature_name
+),
+
+grouped_bins as (
+    select
+        bins.comparison,
+        bins.source_model,
+        bins.feature_name,
+        any_value(bins.feature_kind) as feature_kind,
+        any_value(bins.feature_role) as feature_role,
+        bins.bin_index,
+        case
+            when bins.reference_rows < category_floors.min_reference_rows then '__other__'
+            else bins.category
+        end as category,
+        sum(bins.reference_rows) as reference_rows,
+        sum(bins.current_rows) as current_rows
+    from bins
+    left join category_floors
+        on
+            bins.comparison = category_floors.comparison
+            and bins.source_model = category_floors.source_model
+            and bins.feature_name = category_floors.feature_name
+            and bins.category is not null
+    group by all
+),
+
 indexed as (
     select
-        bins.* exclude (bin_index),
+        grouped_bins.* exclude (bin_index),
         coalesce(
-            bins.bin_index,
+            grouped_bins.bin_index,
             row_number() over (
-                partition by bins.comparison, bins.source_model, bins.feature_name, bins.bin_index is null
-                order by bins.category
+                partition by
+                    grouped_bins.comparison,
+                    grouped_bins.source_model,
+                    grouped_bins.feature_name,
+                    grouped_bins.bin_index is null
+                order by grouped_bins.category
             )
         ) as bin_index,
         edge_sets.edges
-    from bins
+    from grouped_bins
     left join edge_sets
         on
-            bins.comparison = edge_sets.comparison
-            and bins.source_model = edge_sets.source_model
-            and bins.feature_name = edge_sets.feature_name
+            grouped_bins.comparison = edge_sets.comparison
+            and grouped_bins.source_model = edge_sets.source_model
+            and grouped_bins.feature_name = edge_sets.feature_name
 )
 
 select
