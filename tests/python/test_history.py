@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import DbtRun, DemoData, run_dbt
+from project_settings import project_vars
 from sklearn.metrics import adjusted_rand_score, roc_auc_score
 
 pytestmark = pytest.mark.dbt
@@ -260,7 +261,8 @@ def test_stability_ari_equals_sklearn_on_the_customers_in_both(sequence: Sequenc
 
 
 def psi(reference: pd.Series, current: pd.Series, numeric: bool) -> float:
-    """PSI as documented, recomputed with numpy: deciles of the reference (= quantile_disc), bin 0 = null."""
+    """PSI as documented, recomputed with numpy: deciles of the reference (= quantile_disc), bin 0 = null;
+    categorical levels rarer in the reference than the rare-level rule grouped in one bin."""
     if numeric:
         edges = np.unique(np.quantile(reference.dropna().to_numpy(float), QUANTILES, method="inverted_cdf"))
 
@@ -270,7 +272,16 @@ def psi(reference: pd.Series, current: pd.Series, numeric: bool) -> float:
 
         reference_bins, current_bins = bins(reference), bins(current)
     else:
-        reference_bins, current_bins = reference.fillna("<missing>"), current.fillna("<missing>")
+        # levels rarer in the reference than the models' rare-level rule share one bin, as one model column
+        rule = project_vars()
+        counts = reference.dropna().value_counts()
+        floor = max(rule["categorical_min_count"], rule["categorical_min_share"] * counts.sum())
+        kept = set(counts[counts >= floor].index)
+
+        def levels(values: pd.Series) -> pd.Series:
+            return values.where(values.isin(kept) | values.isna(), "__other__").fillna("<missing>")
+
+        reference_bins, current_bins = levels(reference), levels(current)
     reference_shares = reference_bins.value_counts(normalize=True)
     current_shares = current_bins.value_counts(normalize=True)
     keys = reference_shares.index.union(current_shares.index)
