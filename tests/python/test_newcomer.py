@@ -90,7 +90,8 @@ def test_readme_feature_path_reaches_the_models(
     sql_path.write_text(
         sql.replace(
             "    rfm.last_purchase_date\nfrom customers",
-            "    rfm.last_purchase_date,\n    rfm.frequency * 3 as frequency_tripled\nfrom customers",
+            # not a multiple of an existing feature: a near-duplicate would be left out of the fit
+            "    rfm.last_purchase_date,\n    rfm.frequency * customers.tenure_days as frequency_by_tenure\nfrom customers",
         )
     )
     yml_path = project / "models" / "marts" / "features" / "_features__models.yml"
@@ -101,9 +102,9 @@ def test_readme_feature_path_reaches_the_models(
         text.replace(
             anchor,
             anchor
-            + "      - name: frequency_tripled\n"
+            + "      - name: frequency_by_tenure\n"
             + "        data_type: integer\n"
-            + "        description: Three times the frequency (a feature added by the newcomer test).\n"
+            + "        description: Frequency times tenure (a feature added by the newcomer test).\n"
             + "        data_tests: [not_null]\n"
             + "        meta: {feature: {role: numeric, use: [clustering]}}\n",
         )
@@ -119,10 +120,10 @@ def test_readme_feature_path_reaches_the_models(
         project_dir=project,
     )
     assert run.query(
-        "select count(*) from main.feature_registry where feature_name = 'frequency_tripled' and use_case = 'clustering'"
+        "select count(*) from main.feature_registry where feature_name = 'frequency_by_tenure' and use_case = 'clustering'"
     ) == [(2,)]  # customer_features and customer_features_training
     assert run.query(
-        "select count(*) from ml.segment_scaler_params where source_feature = 'frequency_tripled'"
+        "select count(*) from ml.segment_scaler_params where source_feature = 'frequency_by_tenure'"
     ) == [(1,)]
 
 
