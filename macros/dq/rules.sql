@@ -29,7 +29,9 @@
     contract_row_rules(source_name, table_name, model_rules=[]): the row rules of a base model, in the
     precedence of the dq_rules seed, derived from the contract except `model_rules` (the table's own
     rules, precedence 5 to 7, e.g. orphan_foreign_key, negative_amount), which go in between:
-      malformed_row (a CSV line not split into the header's fields), missing_required_value (each
+      erased (before every rule: the row belongs to a subject of a standing erasure request, see
+      typed_raw_rows; reject_column `raw_line` for a malformed CSV line, so the reconciliation still counts
+      it among the raw lines), malformed_row (a CSV line not split into the header's fields), missing_required_value (each
       required column), duplicate_row (an exact copy of the raw values, all but the first copy),
       unknown_code (each column with meta codes), <model_rules>, future_timestamp (each required
       timestamp later than the build time), outlier_amount (each required column with meta outliers).
@@ -37,7 +39,11 @@
 -#}
 {% macro contract_row_rules(source_name, table_name, model_rules=[]) -%}
     {%- set columns = raw_contract(source_name, table_name) -%}
-    {%- set rules = [('raw_line is not null', 'malformed_row', none)] -%}
+    {%- set rules = [
+        ('is_erased and is_malformed', 'erased', 'raw_line'),
+        ('is_erased', 'erased', none),
+        ('raw_line is not null', 'malformed_row', none),
+    ] -%}
     {%- for column in columns if column.required -%}
         {%- do rules.append((column.name ~ ' is null', 'missing_required_value', column.name)) -%}
     {%- endfor -%}

@@ -13,6 +13,14 @@
       outliers: true        a money or count column checked by the robust outlier rule
       keep_values: [NA]     values that are data in this column although they are null tokens
                             (var raw_null_tokens), e.g. NA = Namibia in a country code
+      pii: true             a direct identifier of a person (email, phone, name, birth date, address): masked
+                            in the raw values of the DQ marts of schema `main` (macros/privacy/pii.sql)
+      erasure: <kind>       how an erasure request reaches the row (macros/privacy/erasure.sql): `customer`
+                            or `lead` (the column holds that subject's id), `email` (a person's email,
+                            compared normalized), `subject` (an id whose type is the row's `subject_type`),
+                            `linked` (an id such as a cookie: every row sharing it with an erased row goes
+                            too), `{parent: <table>}` (a key of another raw table: the row goes with that
+                            table's erased row of this key)
     Table `meta` keys:
       key: [a, b]           the table's key: `duplicate_key` keeps one row per key
       latest_by: column     among rows sharing a key, the latest by this column is kept
@@ -45,6 +53,8 @@
             'lowercase': meta.get('lowercase', false),
             'outliers': meta.get('outliers', false),
             'keep_values': meta.get('keep_values', []),
+            'pii': meta.get('pii', false),
+            'erasure': meta.get('erasure'),
         }) -%}
     {%- endfor -%}
     {{ return({

@@ -228,6 +228,39 @@
 
 
 {#-
+    raw_parsed_rows(source_name, table_name, column_names): a SELECT of some contract columns, cleaned and
+    parsed as the base model types them, over every readable raw row of the table (none without a file).
+    For reads outside the table's base model: the erasure view, a parent table's erased keys.
+-#}
+{% macro raw_parsed_rows(source_name, table_name, column_names) -%}
+    {%- set relation = raw_relation(source_name, table_name) if execute else {'reader': none, 'present': {}} -%}
+    {%- set columns = raw_contract(source_name, table_name) -%}
+    {%- set types = raw_source_types(columns, relation.present) -%}
+    {%- if relation.reader %}
+    select
+        {%- for column in columns if column.name in column_names %}
+        {{ parsed_value(
+            source_name, table_name, column, cleaned_value(column.name, column, types[column.name]),
+            types[column.name]
+        ) }} as {{ column.name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from (
+        select
+            {{- raw_columns_projection(columns, relation.present) }}
+            _raw_file
+        from {{ relation.reader }}
+    ) as raw_rows
+    {%- else %}
+    select
+        {%- for column in columns if column.name in column_names %}
+        cast(null as {{ column.data_type }}) as {{ column.name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    where false
+    {%- endif %}
+{%- endmacro %}
+
+
+{#-
     raw_rows_read(source_name, table_name): a SELECT of source_name, table_name and rows_read, the rows the
     reader returns from the table's files (0 without a file; malformed CSV lines are not among them).
 -#}
@@ -265,7 +298,14 @@
       reader could not split into the header's fields, {line_number, reject_errors, raw_text} (its
       contract columns are null);
     * _raw_file, raw_copy_number (1 = first copy among exact copies of the raw values, by file name) and
-      is_candidate: whether the row's key (or, without a key, its raw values) hashes like another row's.
+      is_candidate: whether the row's key (or, without a key, its raw values) hashes like another row's;
+    * is_malformed (the row is a malformed CSV line) and is_erased: the row belongs to a subject of a
+      standing erasure request (macros/privacy/erasure.sql). An erased row keeps only its file name and
+      flags: every contract column, raw_record, raw_line and value_issues are null, so nothing of it is
+      stored; the row rule `erased` (contract_row_rules) counts it.
+
+    with_malformed=false leaves the malformed CSV lines out (for a model without the rejects-scan pre-hook,
+    e.g. the erasure view, which only needs the readable rows).
 
     Lean duplicate detection: one hash aggregate finds the repeated key hashes; only those rows are
     numbered (exact copies, by comparing the raw values) and later ranked (duplicate_key, macro
@@ -273,11 +313,16 @@
     are numbered by file name among identical values, keys ranked by the contract's `latest_by` and then
     the raw values.
 -#}
-{% macro typed_raw_rows(source_name, table_name) -%}
+{% macro typed_raw_rows(source_name, table_name, with_malformed=true) -%}
     {#- every base model depends on the thresholds, whether or not the contract gives it outlier columns -#}
     {%- do ref('stg_raw__outlier_thresholds') -%}
     {#- the contract table, for lineage and docs -#}
     {%- do source(source_name, table_name) -%}
+    {#- every base model but the requests' own depends on the erased subjects (declared while parsing) -#}
+    {%- if table_name != erasure_requests_table()[1] -%}
+        {%- do ref('stg_crm__erased_subjects') -%}
+    {%- endif -%}
+    {%- set erasure = erasure_plan(source_name, table_name) -%}
     {%- set contract = raw_contract_table(source_name, table_name) -%}
     {%- set columns = contract.columns -%}
     {%- set relation = raw_relation(source_name, table_name) if execute else {'format': none, 'reader': none, 'present': {}} -%}
@@ -373,7 +418,7 @@ raw_parsed as not materialized (
 ),
 
 raw_malformed as (
-    {%- if relation.format == 'csv' %}
+    {%- if relation.format == 'csv' and with_malformed %}
     {{ raw_malformed_lines(table_name) }}
     {%- else %}
     select
@@ -385,7 +430,12 @@ raw_malformed as (
     {%- endif %}
 ),
 
-typed as not materialized (
+{%- if erasure %}
+
+{{ erasure_ctes(source_name, table_name) }},
+{%- endif %}
+
+raw_screened as not materialized (
     select
         {%- for column in columns %}
         {%- set checks = screen_checks(source_name, table_name, column) %}
@@ -404,7 +454,9 @@ typed as not materialized (
         cast(null as struct(line_number bigint, reject_errors varchar, raw_text varchar)) as raw_line,
         _raw_file,
         raw_copy_number,
-        is_candidate
+        is_candidate,
+        false as is_malformed,
+        {{ erasure_row_condition(source_name, table_name) if erasure else 'false' }} as is_erased
     from raw_parsed
     union all
     select
@@ -420,7 +472,30 @@ typed as not materialized (
         } as raw_line,
         raw_file as _raw_file,
         1 as raw_copy_number,
-        false as is_candidate
+        false as is_candidate,
+        true as is_malformed,
+        {{ erasure_line_condition('raw_text') if erasure else 'false' }} as is_erased
     from raw_malformed
+),
+
+typed as not materialized (
+    {%- if erasure %}
+    -- an erased row keeps its file name and flags only
+    select
+        {%- for column in columns %}
+        case when not is_erased then {{ column.name }} end as {{ column.name }},
+        {%- endfor %}
+        case when not is_erased then value_issues end as value_issues,
+        case when not is_erased then raw_record end as raw_record,
+        case when not is_erased then raw_line end as raw_line,
+        _raw_file,
+        raw_copy_number,
+        is_candidate,
+        is_malformed,
+        is_erased
+    from raw_screened
+    {%- else %}
+    select * from raw_screened
+    {%- endif %}
 )
 {%- endmacro %}

@@ -114,13 +114,20 @@ def test_ragged_csv_lines_are_quarantined_with_line_and_text_and_never_shift_val
     lines = (raw / "Leads.csv").read_text().splitlines()
     malformed = run.query(
         """select raw_line_number, raw_values ->> 'raw_text', raw_values ->> 'reject_errors', raw_file
-        from main.dq_quarantined_rows where table_name = 'leads' and reject_reason = 'malformed_row'
+        from restricted.dq_quarantined_rows_unmasked
+        where table_name = 'leads' and reject_reason = 'malformed_row'
         order by 1"""
     )
     assert malformed == [
         (3, lines[2], "TOO MANY COLUMNS", str(raw / "Leads.csv")),
         (4, lines[3], "MISSING COLUMNS", str(raw / "Leads.csv")),
     ]
+    # what BI reads (schema main): the line's text holds names, so it is masked; number and error stay
+    assert run.query(
+        """select raw_line_number, raw_values ->> 'raw_text', raw_values ->> 'reject_errors'
+        from main.dq_quarantined_rows where table_name = 'leads' and reject_reason = 'malformed_row'
+        order by 1"""
+    ) == [(3, "<masked>", "TOO MANY COLUMNS"), (4, "<masked>", "MISSING COLUMNS")]
     # the other rows read with every value in its column; a too-short line caused no
     # "missing the required column" error (the build passed)
     leads = run.query(
@@ -306,14 +313,21 @@ def test_traits_and_erasure_requests_follow_the_contract(messy):
         ("traits", "future_timestamp", "recorded_at"),
         ("traits", "unknown_code", "subject_type"),
     ]
+    # the requests name subjects that exist nowhere (erasure itself: test_privacy.py); what a request
+    # names is all that is stored, never the id or email (README "Erasure")
     requests = run.query(
-        "select subject_type, subject_id, email from staging.stg_crm__erasure_requests order by all"
+        "select subject_type, has_subject_id, has_email from staging.stg_crm__erasure_requests order by all"
     )
     assert requests == [
-        ("customer", "101", None),
-        ("lead", "l1", None),  # its invalid email nulled (invalid_email), the subject id remains
-        (None, None, "ann@example.com"),
+        ("customer", True, False),
+        ("lead", True, False),  # its invalid email nulled (invalid_email), the subject id remains
+        (None, False, True),
     ]
+    masked = run.query(
+        """select raw_values::varchar from restricted.dq_quarantined_rows_unmasked
+        where table_name = 'erasure_requests' order by 1"""
+    )
+    assert masked and all("102" not in values for (values,) in masked)
 
 
 def test_malformed_files_fail_with_a_clear_error_naming_file_and_column(tmp_path):

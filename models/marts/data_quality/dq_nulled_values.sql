@@ -1,33 +1,17 @@
--- every value a staging rule nulled while keeping its row (value-level rules of dq_rules)
+-- every nulled value (dq_nulled_values_unmasked) with the pii values of its row's raw values masked
+-- (contract meta pii, macros/privacy/pii.sql): what BI reads in schema main
 with
 
-{% for raw in raw_tables() %}
-    {{ raw.table }}_issues as (
-        select
-            '{{ raw.source }}' as source_name,
-            '{{ raw.table }}' as table_name,
-            unnest(value_issues) as issue,
-            reject_reason is not null as is_row_quarantined,
-            raw_values,
-            _raw_file as raw_file
-        from {{ ref(raw.base) }}
-        where value_issues is not null
-    ),
-
-{% endfor %}
-unioned as (
-    {%- for raw in raw_tables() %}
-        select * from {{ raw.table }}_issues
-        {{- "\n    union all" if not loop.last }}
-    {%- endfor %}
+nulled as (
+    select * from {{ ref('dq_nulled_values_unmasked') }}
 )
 
 select
     source_name,
     table_name,
-    issue.column_name,
-    issue.reason_code,
+    column_name,
+    reason_code,
     is_row_quarantined,
-    raw_values,
+    {{ masked_raw_values('raw_values', 'table_name') }} as raw_values,
     raw_file
-from unioned
+from nulled

@@ -1,7 +1,8 @@
--- raw rows = clean rows + quarantined rows, per source table, with the quarantine split by reason.
--- raw rows: the rows the CSV or parquet reader returns (counted here, independently of the base model)
--- plus the CSV lines it could not read (malformed_row); clean rows: the stg model's, less the rows an
--- intermediate model quarantines by a cross-source rule.
+-- raw rows = clean rows + quarantined rows + erased rows, per source table, with the quarantine split by
+-- reason. raw rows: the rows the CSV or parquet reader returns (counted here, independently of the base
+-- model) plus the CSV lines it could not read (malformed_row, or erased); clean rows: the stg model's,
+-- less the rows an intermediate model quarantines by a cross-source rule; erased rows: the rows of
+-- subjects of standing erasure requests (macros/privacy/erasure.sql), neither clean nor quarantined.
 with
 
 {% for raw in raw_tables() %}
@@ -14,7 +15,15 @@ with
             '{{ raw.table }}' as table_name,
             count(*) as malformed_rows
         from {{ ref(raw.base) }}
-        where reject_reason = 'malformed_row'
+        where reject_reason = 'malformed_row' or (reject_reason = 'erased' and reject_column = 'raw_line')
+    ),
+
+    {{ raw.table }}_erased as (
+        select
+            '{{ raw.table }}' as table_name,
+            count(*) as erased_rows
+        from {{ ref(raw.base) }}
+        where reject_reason = 'erased'
     ),
 
     {{ raw.table }}_clean as (
@@ -61,6 +70,13 @@ staged_counts as (
     {%- endfor %}
 ),
 
+erased_counts as (
+    {%- for raw in raw_tables() %}
+        select * from {{ raw.table }}_erased
+        {{- "\n    union all" if not loop.last }}
+    {%- endfor %}
+),
+
 clean_counts as (
     select
         staged_counts.table_name,
@@ -89,10 +105,13 @@ table_totals as (
         raw_counts.table_name,
         raw_counts.raw_rows,
         clean_counts.clean_rows,
-        cast(coalesce(sum(quarantine_counts.outcome_rows), 0) as bigint) as quarantined_rows
+        cast(coalesce(sum(quarantine_counts.outcome_rows), 0) as bigint) as quarantined_rows,
+        erased_counts.erased_rows
     from raw_counts
     inner join clean_counts
         on raw_counts.table_name = clean_counts.table_name
+    inner join erased_counts
+        on raw_counts.table_name = erased_counts.table_name
     left join quarantine_counts
         on raw_counts.table_name = quarantine_counts.table_name
     group by all
@@ -106,6 +125,13 @@ outcomes as (
     from table_totals
     union all
     select * from quarantine_counts
+    union all
+    select
+        table_name,
+        'erased' as outcome,
+        erased_rows as outcome_rows
+    from table_totals
+    where erased_rows > 0
 )
 
 select
@@ -116,7 +142,9 @@ select
     table_totals.raw_rows,
     table_totals.clean_rows,
     table_totals.quarantined_rows,
-    table_totals.raw_rows = table_totals.clean_rows + table_totals.quarantined_rows as is_reconciled
+    table_totals.erased_rows,
+    table_totals.raw_rows
+    = table_totals.clean_rows + table_totals.quarantined_rows + table_totals.erased_rows as is_reconciled
 from table_totals
 inner join outcomes
     on table_totals.table_name = outcomes.table_name

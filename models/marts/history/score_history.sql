@@ -2,7 +2,14 @@
 -- version that scored it. Appended per as-of date; rebuilding a date replaces its rows.
 -- is_training_row marks predictions whose outcome the model already knew (a lead labelled at the
 -- as-of date is a training row of the lead model): the backtest leaves them out.
-{{ config(full_refresh=var('history_reset')) }}
+-- Erasure: rows of erased leads and customers are deleted from every as-of date after each build
+-- (post-hook, macros/privacy/erasure.sql).
+{{ config(
+    full_refresh=var('history_reset'),
+    post_hook="{{ erase_subject_rows(this, 'subject_id',
+        \"case kept.model_name when 'lead_conversion' then 'lead' when 'purchase_propensity' then 'customer' end\") }}",
+) }}
+-- depends_on: {{ ref('stg_crm__erased_subjects') }}
 with
 
 snapshot_dates as (

@@ -1,7 +1,13 @@
 -- One batch of the membership history: every customer of customer_features as of this build, with
 -- its cluster segment (null when the segmentation was skipped) and its RFM segment. Appended per
 -- as-of date; rebuilding a date replaces its rows (delete+insert on as_of_date).
-{{ config(full_refresh=var('history_reset')) }}
+-- Erasure: rows of erased customers are deleted from every as-of date after each build (post-hook,
+-- macros/privacy/erasure.sql).
+{{ config(
+    full_refresh=var('history_reset'),
+    post_hook="{{ erase_subject_rows(this, 'customer_id', \"'customer'\") }}",
+) }}
+-- depends_on: {{ ref('stg_crm__erased_subjects') }}
 with
 
 customer_features as (

@@ -1,41 +1,33 @@
+-- erasure requests, typed and checked (macro erasure_request_checks, shared with stg_crm__erased_subjects).
+-- Nothing of the person is stored: the subject id and email become has_subject_id and has_email, and
+-- they are masked in the raw values kept for a quarantined request (contract meta pii). The raw file is
+-- the record of the requests; the erasure view reads it at every build.
 {{ config(materialized='table', pre_hook="{{ raw_rejects_scan('erasure_requests') }}") }}
 
 with
 
 {{ typed_raw_rows('crm', 'erasure_requests') }},
 
-normalized as not materialized (
-    select
-        typed.* exclude (email, value_issues),  -- noqa: RF02
-        {{ normalize_email('typed.email') }} as email_normalized,
-        case
-            when {{ is_valid_email(normalize_email('typed.email')) }} then {{ normalize_email('typed.email') }}
-        end as email,
-        {{ combined_issues('typed.value_issues', value_issues([
-            ('email_normalized is not null and not ' ~ is_valid_email('email_normalized'),
-             'email', 'invalid_email'),
-        ])) }} as value_issues
-    from typed
-),
+{{ erasure_request_checks() }},
 
-checked as not materialized (
+final as (
     select
-        *,
-        {{ first_matching_rule(contract_row_rules('crm', 'erasure_requests', model_rules=[
-            ('subject_id is null and email is null', 'missing_required_value', 'subject_id'),
-            ('subject_id is not null and subject_type is null', 'missing_required_value', 'subject_type'),
-        ])) }} as first_rejection
-    from normalized
-),
-
-deduplicated as (
-    {{ deduplicated_rows('crm', 'erasure_requests') }}
+        subject_type,
+        subject_id is not null as has_subject_id,
+        email is not null as has_email,
+        requested_at,
+        {{ quarantine_columns() }}
+    from deduplicated
 )
 
 select
     subject_type,
-    subject_id,
-    email,
+    has_subject_id,
+    has_email,
     requested_at,
-    {{ quarantine_columns() }}
-from deduplicated
+    reject_reason,
+    reject_column,
+    value_issues,
+    {{ masked_table_raw_values('raw_values', 'crm', 'erasure_requests') }} as raw_values,
+    _raw_file
+from final
