@@ -113,6 +113,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     add_diff_arguments(diff)
 
+    # ---------- privacy (issue 11): src/audience/privacy, README "Privacy"
+    erase = commands.add_parser(
+        "erase",
+        help="after a build that applied a new erasure request: purge export runs and published copies "
+        "holding the erased subjects, compact the warehouse file",
+        description="Run after `dbt build` (and `audience publish`), while nothing else holds the warehouse. "
+        "AUDIENCE_EXTERN_ID_SECRET finds the erased subjects' rows in export files; with --send, rows sent to "
+        "add-mode Meta audiences are removed (META_ACCESS_TOKEN, as `audience sync`).",
+    )
+    erase.add_argument("--send", action="store_true", help="remove sent rows from add-mode Meta audiences")
+    erase.add_argument("--force", action="store_true", help="sweep even if no request is new")
+    erase.add_argument("--no-compact", action="store_true", help="do not compact the warehouse file")
+    erase.add_argument("--export-dir", help="default: AUDIENCE_EXPORT_DIR or data/exports")
+    erase.add_argument("--serving-dir", help="default: SERVING_DIR or serving/ beside the warehouse")
+
+    scan = commands.add_parser(
+        "pii-scan", help="list email- and phone-shaped values in the warehouse's BI schemas (exit 1 if any)"
+    )
+    scan.add_argument("--schema", action="append", help="schema to scan (repeatable; default: main)")
+
     args = parser.parse_args(argv)
     if args.command == "generate":
         from audience.generate import generate
@@ -179,6 +199,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from audience.warehouse_diff import run as run_diff
 
         return run_diff(args)
+    elif args.command == "erase":
+        return _erase(args)
+    elif args.command == "pii-scan":
+        return _pii_scan(args)
     return 0
 
 
@@ -212,6 +236,47 @@ def _sync(args: argparse.Namespace) -> int:
         return 2
     print("\n".join(report_lines(report)))
     return 0
+
+
+def _erase(args: argparse.Namespace) -> int:
+    """`audience erase`: paths from flags and the environment, as `audience sync` and `audience publish`."""
+    import os
+
+    from audience.activation.meta import SyncError
+    from audience.privacy.erasure import ErasureError, SweepSettings, report_lines, run_erasure_sweep
+    from audience.serving import serving_dir
+    from audience.warehouse import warehouse_path
+
+    warehouse = warehouse_path()
+    settings = SweepSettings(
+        export_dir=Path(args.export_dir or os.environ.get("AUDIENCE_EXPORT_DIR", "data/exports")),
+        serving_dir=Path(args.serving_dir) if args.serving_dir else serving_dir(warehouse),
+        send=args.send,
+        force=args.force,
+        compact=not args.no_compact,
+        graph_url=os.environ.get("META_GRAPH_URL") or None,
+        api_version=os.environ.get("META_API_VERSION") or None,
+    )
+    try:
+        report = run_erasure_sweep(warehouse, settings)
+    except (ErasureError, SyncError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print("\n".join(report_lines(report)))
+    return 1 if report.outcome == "pending" else 0
+
+
+def _pii_scan(args: argparse.Namespace) -> int:
+    """`audience pii-scan`: findings (table, column, kind, rows; never a value), exit 1 when any."""
+    from audience.privacy.pii_scan import find_pii
+    from audience.warehouse import connect_read_only
+
+    with connect_read_only() as con:
+        findings = find_pii(con, args.schema or ["main"])
+    for finding in findings:
+        print(finding)
+    print(f"{len(findings)} column(s) with email- or phone-shaped values")
+    return 1 if findings else 0
 
 
 if __name__ == "__main__":

@@ -5,6 +5,9 @@
   becomes exactly the uploaded rows. Every batch of one upload carries the same `session`
   (`session_id`, `batch_seq` from 1, `last_batch_flag` on the last, `estimated_num_total`), so Meta
   swaps the audience only once the last batch arrived.
+* remove (erasure, `audience erase --send`): `CustomAudience(id).delete_users(...)`, DELETE `/<id>/users`
+  with the rows exactly as they were added; the SDK sends a DELETE's parameters in the query string, so
+  removals go in small batches (`remove_rows`, REMOVAL_BATCH_ROWS).
 
 The payload sent is the file's content: the SDK JSON-encodes a parameter with sorted keys and no
 whitespace, exactly as the files are written, so the bytes on the wire are the bytes on disk.
@@ -223,6 +226,52 @@ def send_batches(
             results.append(result)
             if on_batch:
                 on_batch(batch_seq, result)
+    return results
+
+
+#: Rows per removal request: a DELETE carries its payload in the URL (about 800 bytes per hashed row).
+REMOVAL_BATCH_ROWS = 10
+
+
+def remove_rows(
+    api: FacebookAdsApi,
+    credentials: MetaCredentials,
+    audience_id: str,
+    schema: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    session_id: int,
+    batch_rows: int = REMOVAL_BATCH_ROWS,
+) -> list[BatchResult]:
+    """Remove hashed rows (as they were added, same schema) from a Custom Audience: DELETE /<id>/users,
+    in batches of `batch_rows` rows of one session. Raises SyncError at the first failing batch."""
+    audience = CustomAudience(audience_id, api=api)
+    batches = [rows[start : start + batch_rows] for start in range(0, len(rows), batch_rows)]
+    results = []
+    with redacted_logs(credentials):
+        for batch_seq, batch in enumerate(batches, start=1):
+            params = {
+                "payload": {"schema": list(schema), "data": [list(row) for row in batch]},
+                "session": upload_session(session_id, batch_seq, len(batches), len(rows)),
+            }
+            try:
+                response = audience.delete_users(params=params)
+            except FacebookRequestError as error:
+                raise SyncError(credentials.redact(_error_message(error, batch_seq, len(batches)))) from None
+            except (RequestException, FacebookError) as error:
+                raise SyncError(
+                    credentials.redact(
+                        f"removal request {batch_seq}/{len(batches)} failed: {type(error).__name__}: {error}"
+                    )
+                ) from None
+            data = response.export_all_data() if hasattr(response, "export_all_data") else {}
+            results.append(
+                BatchResult(
+                    batch_seq=batch_seq,
+                    rows=len(batch),
+                    num_received=_int_or_none(data.get("num_received")),
+                    num_invalid_entries=_int_or_none(data.get("num_invalid_entries")),
+                )
+            )
     return results
 
 
