@@ -56,11 +56,13 @@ data: setup
 	fi
 
 ## run: set up, demo data if none, dbt build, publish the BI file (only after a build that passed),
-## the HTML segment report and a short summary of what was built
+## the erasure sweep (after publish: the published copy must be the erased build), the HTML segment report
+## and a short summary of what was built
 run: data
 	mkdir -p $(dir $(WAREHOUSE_PATH))
 	$(BIN)/dbt build
 	$(BIN)/audience publish
+	$(BIN)/audience erase  # after a new erasure request: purge exports and old published copies, compact (README "Erasure")
 	$(BIN)/audience report
 	$(BIN)/audience summary
 

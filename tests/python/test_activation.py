@@ -47,8 +47,8 @@ HEX64 = re.compile(r"[0-9a-f]{64}")
 # ---------- a fake Graph API
 class FakeGraphApi:
     """An HTTP server on 127.0.0.1 that plays the Custom Audience `users` / `usersreplace` edges and
-    records every request (method, path, query, form fields). `fail_on` = the 1-based request number
-    answered with a Graph API error."""
+    records every request (method, path, query, form fields; a DELETE's parameters, which the SDK sends in
+    the query string, as its form). `fail_on` = the 1-based request number answered with a Graph API error."""
 
     def __init__(self, fail_on: int | None = None):
         self.requests: list[dict] = []
@@ -56,13 +56,19 @@ class FakeGraphApi:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_DELETE(self):  # noqa: N802 (http.server's name)
+                url = urlparse(self.path)
+                self.answer("DELETE", url, parse_qs(url.query, keep_blank_values=True))
+
             def do_POST(self):  # noqa: N802 (http.server's name)
                 length = int(self.headers.get("Content-Length", 0))
                 body = self.rfile.read(length).decode()
-                url = urlparse(self.path)
-                form = {key: values[0] for key, values in parse_qs(body, keep_blank_values=True).items()}
+                self.answer("POST", urlparse(self.path), parse_qs(body, keep_blank_values=True))
+
+            def answer(self, method, url, fields):
+                form = {key: values[0] for key, values in fields.items()}
                 server.requests.append(
-                    {"method": "POST", "path": url.path, "query": parse_qs(url.query), "form": form}
+                    {"method": method, "path": url.path, "query": parse_qs(url.query), "form": form}
                 )
                 if server.fail_on is not None and len(server.requests) == server.fail_on:
                     status, answer = (

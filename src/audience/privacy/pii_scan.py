@@ -6,8 +6,8 @@ schemas is searched in SQL for candidates, and each candidate is confirmed here:
 * email: `local@domain.tld` anywhere in the value;
 * phone, international: `+` or `00` and a country code, then at least 6 more digits (spaces, dots, dashes,
   slashes and brackets allowed between them), anywhere in the value: `+45 338064469`, `0049 30 1234567`;
-* phone, national: the whole value (or a whole JSON string) of 2 to 5 digit groups split by one separator
-  each: `020 7946 0958`, `(555) 123-4567`.
+* phone, national: a whole value (the column's, or a JSON string's, a list item's, a CSV field's) of 2 to 5
+  digit groups split by one separator each: `020 7946 0958`, `(555) 123-4567`.
 
 A confirmed phone has 7 to 15 digits and is not a date (`2024-10-09`, `09.10.2024`). Bare digit strings
 (`5551234567`) are not reported: they cannot be told from numeric ids. Findings name the table, column,
@@ -26,13 +26,15 @@ EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za
 INTERNATIONAL_PHONE = re.compile(
     r"(?<![0-9A-Za-z+])(?:\+[1-9][0-9]{0,2}|00[1-9][0-9]{0,2}[ ./()-])[ ./()-]*[0-9](?:[ ./()-]?[0-9]){5,}"
 )
-NATIONAL_PHONE = re.compile(r'(?:^|")(\(?[0-9]{2,5}\)?(?:[ ./-][0-9]{2,5}){2,4})(?:$|")')
+NATIONAL_PHONE = re.compile(
+    r"""(?:^|["'\[,]\s*)(\(?[0-9]{2,5}\)?(?:[ ./-][0-9]{2,5}){2,4})(?=\s*(?:$|["'\],]))"""
+)
 DATE = re.compile(r"^(?:[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}|[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{2,4})$")
 
 #: The same patterns for DuckDB's regexp_matches (RE2: no lookbehind), a superset of what is confirmed.
 SQL_CANDIDATES = {
     "email": EMAIL.pattern,
-    "phone": r"(\+|00)[1-9][0-9 ./()-]{6,}|(^|\")\(?[0-9]{2,5}\)?([ ./-][0-9]{2,5}){2,4}($|\")",
+    "phone": r"""(\+|00)[1-9][0-9 ./()-]{6,}|(^|["'\[,] *)\(?[0-9]{2,5}\)?([ ./-][0-9]{2,5}){2,4} *($|["'\],])""",
 }
 SCANNED_TYPES = ("VARCHAR", "JSON")
 
