@@ -68,12 +68,14 @@ def print_summary() -> None:
             rows = con.execute(
                 """
                 select table_name, any_value(raw_rows), any_value(clean_rows), any_value(quarantined_rows),
-                    bool_and(is_reconciled)
+                    any_value(erased_rows), bool_and(is_reconciled)
                 from main.dq_source_reconciliation group by table_name order by table_name
                 """
             ).fetchall()
             _print_table(
-                "Sources (raw = clean + quarantined)", ["table", "raw", "clean", "quarantined", "ok"], rows
+                "Sources (raw = clean + quarantined + erased)",
+                ["table", "raw", "clean", "quarantined", "erased", "ok"],
+                rows,
             )
         marts = con.execute(
             "select table_name from information_schema.tables where table_schema = 'main' order by table_name"

@@ -37,6 +37,7 @@ from audience.activation.normalize import extern_id, normalize_phone, sha256_hex
 from audience.cli import main as cli_main
 from audience.privacy.erasure import SweepReport, SweepSettings, ensure_tables, purge_exports
 from audience.privacy.pii_scan import find_pii, phone_shaped
+from audience.serving import PUBLISHED_NAME, publish
 
 pytestmark = pytest.mark.dbt
 
@@ -76,6 +77,8 @@ class Erased:
     first_as_of: dt.date
     runs_before: dict[str, int]
     sweeps: list[int]
+    serving: Path
+    published_before: list[str]
 
     @property
     def needles(self) -> set[str]:
@@ -173,6 +176,7 @@ def erased(demo_s: DemoData, demo_s_build: DbtRun, tmp_path_factory: pytest.Temp
     shutil.copy(demo_s_build.warehouse, dbt_dir / "warehouse.duckdb")
     before = DbtRun(0, "", dbt_dir / "warehouse.duckdb")
     exports = work / "exports"
+    serving = work / "serving"
 
     customer_id, erased_audience = _choose_customer(before, raw)
     lead_id = _choose_lead(before, raw)
@@ -196,7 +200,9 @@ def erased(demo_s: DemoData, demo_s_build: DbtRun, tmp_path_factory: pytest.Temp
         patch.setenv("WAREHOUSE_PATH", str(before.warehouse))
         patch.setenv("AUDIENCE_EXPORT_DIR", str(exports))
         patch.setenv("AUDIENCE_EXTERN_ID_SECRET", SECRET)
-        patch.setenv("SERVING_DIR", str(work / "serving"))
+        patch.setenv("SERVING_DIR", str(serving))
+        publish(before.warehouse, serving, demo_s_build.warehouse.parent / "target" / "run_results.json")
+        published_before = sorted(path.name for path in (serving / "parquet" / "builds").iterdir())
         for audience_name in (erased_audience, kept_audience):
             assert cli_main(["sync", "--audience", audience_name]) == 0
         runs_before = dict(before.query("select outcome, count(*) from audit.export_runs group by 1"))
@@ -217,10 +223,13 @@ def erased(demo_s: DemoData, demo_s_build: DbtRun, tmp_path_factory: pytest.Temp
             work_dir=dbt_dir,
             dbt_vars={"as_of_date": str(first_as_of + dt.timedelta(days=1))},
         )
+        publish(
+            after.warehouse, serving, dbt_dir / "target" / "run_results.json"
+        )  # as `make run`: then erase
         sweeps = [cli_main(["erase"]), cli_main(["erase"])]
     return Erased(
         work, raw, before, after, exports, customer, lead, order_only, customer_id, lead_id, kept_audience,
-        erased_audience, first_as_of, runs_before, sweeps,
+        erased_audience, first_as_of, runs_before, sweeps, serving, published_before,
     )  # fmt: skip
 
 
@@ -249,6 +258,15 @@ def test_the_subjects_were_there_before_the_erasure(erased: Erased, demo_s_build
     assert erased.runs_before == {"dry_run": 2}
 
 
+def _rows_holding(con: duckdb.DuckDBPyConnection, relation: str, pattern: str) -> int:
+    """Rows of `relation` (a FROM item) with a value (any column, as text) matching `pattern`."""
+    columns = [row[0] for row in con.execute(f"describe select * from {relation}").fetchall()]
+    condition = " or ".join(
+        f"regexp_matches(lower(cast(\"{column}\" as varchar)), '{pattern}')" for column in columns
+    )
+    return con.execute(f"select count(*) from {relation} where {condition}").fetchone()[0]
+
+
 def _tables_holding(warehouse: Path, needles: set[str]) -> dict[str, int]:
     """Every table and view (but the erasure view) with a row holding a needle: {schema.table: rows}."""
     pattern = _needle_pattern(needles)
@@ -257,11 +275,7 @@ def _tables_holding(warehouse: Path, needles: set[str]) -> dict[str, int]:
         for schema, table in _relations(con):
             if (schema, table) == ERASED_VIEW:  # reads the raw request file by design, stores nothing
                 continue
-            columns = [row[0] for row in con.execute(f'describe "{schema}"."{table}"').fetchall()]
-            condition = " or ".join(
-                f"regexp_matches(lower(cast(\"{column}\" as varchar)), '{pattern}')" for column in columns
-            )
-            rows = con.execute(f'select count(*) from "{schema}"."{table}" where {condition}').fetchone()[0]
+            rows = _rows_holding(con, f'"{schema}"."{table}"', pattern)
             if rows:
                 found[f"{schema}.{table}"] = rows
     return found
@@ -294,6 +308,25 @@ def test_export_runs_holding_the_subject_are_deleted_and_others_kept(erased: Era
     assert len(list((erased.exports / erased.kept_audience).iterdir())) == 1
     # the audit log survives the compaction: both runs, their file hashes, no identifier
     assert erased.after.query("select count(*) from audit.export_runs") == [(2,)]
+
+
+def test_the_published_copy_is_the_erased_build_and_older_copies_are_gone(erased: Erased):
+    builds = erased.serving / "parquet" / "builds"
+    assert len(erased.published_before) == 1
+    assert [path.name for path in builds.iterdir()] == [
+        (erased.serving / "parquet" / "current").resolve().name
+    ]
+    published = erased.serving / PUBLISHED_NAME
+    assert _tables_holding(published, erased.needles) == {}
+    assert not [
+        needle for needle in erased.needles if needle.lower().encode() in published.read_bytes().lower()
+    ]
+    pattern = _needle_pattern(erased.needles)
+    with duckdb.connect() as con:
+        parquet = sorted((erased.serving / "parquet" / "current").glob("*.parquet"))
+        assert parquet and not [
+            p.name for p in parquet if _rows_holding(con, f"read_parquet('{p}')", pattern)
+        ]
 
 
 def test_history_rows_of_earlier_builds_are_erased_and_others_kept(erased: Erased):
