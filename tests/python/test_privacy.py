@@ -409,6 +409,89 @@ def test_dbt_artifacts_name_files_never_the_erased_subjects(erased: Erased):
     assert not [needle for needle in erased.needles if needle.lower().encode() in joined]
 
 
+# ---------- erasure on small CSV files: traits, a malformed line, a lead reached through the email
+SMALL_RAW = {
+    "customers": """
+customer_id,email,phone,first_name,created_at
+101,ann@example.com,+49 30 1234567,Ann,2024-01-01T00:00:00Z
+102,bob@example.com,,Bob,2024-01-02T00:00:00Z
+103,ANN@example.com,x,Ann,Smith,2024-01-03T00:00:00Z
+104,cy@example.com,,Cy, Jr,2024-01-04T00:00:00Z
+""",
+    "leads": """
+lead_id,email,first_name,created_at
+l1, Ann@Example.com,Ann,2024-01-05T00:00:00Z
+l2,dee@example.com,Dee,2024-01-05T00:00:00Z
+""",
+    "traits": """
+subject_type,subject_id,trait,value,recorded_at
+customer,101,plan,gold,2024-01-06T00:00:00Z
+customer,102,plan,silver,2024-01-06T00:00:00Z
+lead,l1,education,phd,2024-01-06T00:00:00Z
+account,101,size,big,2024-01-06T00:00:00Z
+""",
+    "consents": """
+subject_type,subject_id,purpose,granted,recorded_at
+customer,101,ad_targeting,true,2024-01-06T00:00:00Z
+lead,l1,ad_targeting,true,2024-01-06T00:00:00Z
+lead,l2,ad_targeting,true,2024-01-06T00:00:00Z
+""",
+    "orders": """
+order_id,customer_id,ordered_at,amount
+o1,101,2024-02-01T00:00:00Z,10
+o2,102,2024-02-01T00:00:00Z,20
+""",
+    "order_items": """
+order_id,line_number,quantity,unit_price
+o1,1,1,10
+o2,1,2,10
+""",
+    "web_events": """
+event_id,occurred_at,anonymous_id,customer_id,event_type
+w1,2024-02-01T00:00:00Z,a1,101,page_view
+w2,2024-01-31T00:00:00Z,a1,,page_view
+w3,2024-02-01T00:00:00Z,a2,102,page_view
+""",
+    "erasure_requests": """
+subject_type,subject_id,email,requested_at
+customer,101,,2024-05-01T00:00:00Z
+""",
+}
+
+
+def test_erasure_on_csv_reaches_traits_leads_by_email_linked_cookies_and_malformed_lines(dbt, tmp_path: Path):
+    """Customer 101 is erased by id: its email reaches lead l1 (same person), the malformed line 103 holds
+    that email, cookie a1 was seen on 101's event; traits, consents, the order and its line go. The
+    malformed line 104 names nobody erased: quarantined, its text masked in main."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for table, text in SMALL_RAW.items():
+        (raw / f"{table}.csv").write_text(text.lstrip())
+    run = dbt(["build", "--select", "+marts.data_quality", "+intermediate.identity", "--indirect-selection", "cautious"], raw_dir=raw)  # fmt: skip
+    recon = run.frame(
+        """select table_name, any_value(raw_rows) as raw_rows, any_value(erased_rows) as erased,
+            bool_and(is_reconciled) as ok from main.dq_source_reconciliation group by 1"""
+    ).set_index("table_name")
+    assert recon.ok.all()
+    erased = {table: int(n) for table, n in recon.erased.items() if n}
+    assert erased == {
+        "customers": 2, "leads": 1, "traits": 2, "consents": 2, "orders": 1, "order_items": 1, "web_events": 2,
+    }  # fmt: skip
+    assert recon.loc["customers", "raw_rows"] == 4  # the two malformed lines are raw rows
+    assert run.query(
+        "select reject_column from staging.base_crm__customers where reject_reason = 'erased' order by 1"
+    ) == [("raw_line",), (None,)]
+    assert run.query(
+        """select raw_line_number, raw_values ->> 'raw_text' from main.dq_quarantined_rows
+        where table_name = 'customers'"""
+    ) == [(5, "<masked>")]
+    assert run.query("select subject_type, subject_id from staging.stg_crm__traits order by 1") == [
+        ("account", "101"),  # an account is no person: account 101 is not customer 101
+        ("customer", "102"),
+    ]
+    assert _tables_holding(run.warehouse, {"ann@example.com", "+49 30 1234567", "l1", "a1"}) == {}
+
+
 # ---------- PII where BI reads
 def test_pii_scan_of_main_passes_on_demo_data(demo_s_build: DbtRun):
     with duckdb.connect(str(demo_s_build.warehouse), read_only=True) as con:
