@@ -167,9 +167,17 @@ def erased_keys(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
     """The erased keys by type (`customer`, `lead`, `email`), read live from the raw files through the view
     `restricted.stg_crm__erased_subjects` (never stored)."""
     keys: dict[str, set[str]] = {"customer": set(), "lead": set(), "email": set()}
-    for key_type, key in con.execute(
-        "select erasure_key_type, erasure_key from restricted.stg_crm__erased_subjects"
-    ).fetchall():
+    try:
+        found = con.execute(
+            "select erasure_key_type, erasure_key from restricted.stg_crm__erased_subjects"
+        ).fetchall()
+    except duckdb.Error as error:
+        raise ErasureError(
+            "cannot read the erasure requests through restricted.stg_crm__erased_subjects (it reads the raw "
+            "files where the last build found them, relative paths from the dbt project directory: run "
+            f"`audience erase` from there, with the raw files in place): {type(error).__name__}"
+        ) from None
+    for key_type, key in found:
         keys[key_type].add(key)
     return keys
 
