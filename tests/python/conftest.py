@@ -39,6 +39,31 @@ class DbtRun:
             return con.execute(sql).df()
 
 
+def dbt_command(
+    args: list[str],
+    *,
+    raw_dir: Path,
+    work_dir: Path,
+    dbt_vars: dict | None = None,
+    project_dir: Path = PROJECT_DIR,
+) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of `dbt <args>` writing `work_dir/warehouse.duckdb` (see run_dbt)."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "RAW_DATA_DIR": str(raw_dir),
+        "WAREHOUSE_PATH": str(work_dir / "warehouse.duckdb"),
+        "DBT_TARGET_PATH": str(work_dir / "target"),
+        "DBT_LOG_PATH": str(work_dir / "logs"),
+        "DBT_PROFILES_DIR": str(project_dir),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    command = [str(BIN_DIR / "dbt"), *args, "--project-dir", str(project_dir)]
+    if dbt_vars:
+        command += ["--vars", json.dumps(dbt_vars)]
+    return command, env
+
+
 def run_dbt(
     args: list[str],
     *,
@@ -49,22 +74,11 @@ def run_dbt(
     check: bool = True,
 ) -> DbtRun:
     """Run `dbt <args>` against `raw_dir`, writing the warehouse and dbt artifacts under `work_dir`."""
-    work_dir.mkdir(parents=True, exist_ok=True)
-    warehouse = work_dir / "warehouse.duckdb"
-    env = {
-        **os.environ,
-        "RAW_DATA_DIR": str(raw_dir),
-        "WAREHOUSE_PATH": str(warehouse),
-        "DBT_TARGET_PATH": str(work_dir / "target"),
-        "DBT_LOG_PATH": str(work_dir / "logs"),
-        "DBT_PROFILES_DIR": str(project_dir),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    command = [str(BIN_DIR / "dbt"), *args, "--project-dir", str(project_dir)]
-    if dbt_vars:
-        command += ["--vars", json.dumps(dbt_vars)]
+    command, env = dbt_command(
+        args, raw_dir=raw_dir, work_dir=work_dir, dbt_vars=dbt_vars, project_dir=project_dir
+    )
     proc = subprocess.run(command, env=env, capture_output=True, text=True, cwd=project_dir)
-    run = DbtRun(proc.returncode, proc.stdout + proc.stderr, warehouse)
+    run = DbtRun(proc.returncode, proc.stdout + proc.stderr, work_dir / "warehouse.duckdb")
     if check and proc.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed ({proc.returncode}):\n{run.output[-6000:]}")
     return run

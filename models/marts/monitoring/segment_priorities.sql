@@ -46,7 +46,7 @@ strategic_fit as (
 member_measures as (
     select
         customer_segments.segment_id,
-        avg(customer_propensity_scores.probability) as expected_conversion,
+        {{ exact_avg('customer_propensity_scores.probability') }} as expected_conversion,
         avg(customer_features.monetary_total) as member_value,
         avg(cast(coalesce(consents_in_force.is_granted, false) as double)) as ease_of_access
     from customer_segments
@@ -131,7 +131,8 @@ scored as (
 weighted as (
     select
         segment_id,
-        sum(weight * criterion_score) / sum(weight) filter (where criterion_score is not null) as priority_score,
+        cast({{ exact_sum('weight * criterion_score') }} as double)
+        / cast({{ exact_sum('weight') }} filter (where criterion_score is not null) as double) as priority_score,
         count(criterion_score) as criteria_scored,
         string_agg(criterion, ', ' order by criterion) filter (where criterion_score is null) as missing_criteria,
         max(measured_value) filter (where criterion = 'segment_size') as segment_size,

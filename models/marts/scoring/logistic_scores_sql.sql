@@ -46,7 +46,7 @@ linear_predictors as (
         scaled.model_name,
         scaled.scored_id,
         any_value(coefficients.intercept)
-        + cast(sum(cast(coefficients.coefficient * scaled.scaled_value as decimal(38, 18))) as double) as eta,
+        + cast({{ exact_sum('coefficients.coefficient * scaled.scaled_value') }} as double) as eta,
         bool_or(scaled.is_imputed) as has_imputed_value
     from scaled
     inner join coefficients

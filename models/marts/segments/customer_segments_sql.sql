@@ -17,7 +17,7 @@ distances as (
     select
         scaled.scored_id as customer_id,
         centroids.segment_id,
-        sqrt(cast(sum(cast(power(scaled.scaled_value - centroids.scaled_value, 2) as decimal(38, 18))) as double))
+        sqrt(cast({{ exact_sum('power(scaled.scaled_value - centroids.scaled_value, 2)') }} as double))
             as distance_to_centroid
     from scaled
     inner join centroids

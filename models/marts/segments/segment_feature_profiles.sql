@@ -38,7 +38,7 @@ population_sums as (
     select
         feature_name,
         count(feature_value) as population_values,
-        sum(cast(feature_value as decimal(38, 10))) as population_sum
+        {{ exact_sum('feature_value', 10) }} as population_sum
     from numeric_values
     group by feature_name
 ),
@@ -54,9 +54,7 @@ population_means as (
 squared_deviations as (
     select
         population_means.feature_name,
-        cast(
-            power(numeric_values.feature_value - population_means.population_mean, 2) as decimal(38, 10)
-        ) as squared_deviation
+        power(numeric_values.feature_value - population_means.population_mean, 2) as squared_deviation
     from population_means
     inner join numeric_values
         on population_means.feature_name = numeric_values.feature_name
@@ -65,7 +63,7 @@ squared_deviations as (
 deviation_sums as (
     select
         feature_name,
-        sum(squared_deviation) as squared_deviation_sum
+        {{ exact_sum('squared_deviation', 10) }} as squared_deviation_sum
     from squared_deviations
     group by feature_name
 ),
@@ -88,7 +86,7 @@ segment_sums as (
         segment_id,
         feature_name,
         count(feature_value) as segment_values,
-        sum(cast(feature_value as decimal(38, 10))) as segment_sum
+        {{ exact_sum('feature_value', 10) }} as segment_sum
     from numeric_values
     group by segment_id, feature_name
 ),

@@ -27,7 +27,7 @@ sizes as (
         any_value(algorithm) as algorithm,
         any_value(model_version) as model_version,
         count(*) as customers,
-        sum(cast(distance_to_centroid as decimal(38, 12))) as distance_sum
+        {{ exact_sum('distance_to_centroid', 12) }} as distance_sum
     from assignments
     group by segment_id
 ),
