@@ -1,38 +1,66 @@
 -- One row per lead created before the current as-of date: its email-marketing consent state at the end
 -- of its activity window (int_lead_activity_aggregated; never after the as-of date), the same point in
 -- time as its activity features, so a consent given or withdrawn because the lead converted stays out.
--- State: the latest consent record for (lead, email_marketing) recorded before the window end (ties:
--- withdrawn first, the consent-in-force rule) gives `granted` or `withdrawn`; no record: `unknown`.
+-- Decided by the project's one consent rule (macro consent_in_force) over the lead's consent records and
+-- email opt-outs before the window end: `granted` or `withdrawn` (by a record, or by an unsubscribe or
+-- complaint at or after it), `unknown` when nothing decided it (no record, no opt-out).
 with
 
-consents as (
-    select * from {{ ref('stg_crm__consents') }}
+consent_records as (
+    select * from {{ ref('int_consent_records_resolved') }}
+),
+
+email_opt_outs as (
+    select * from {{ ref('int_email_opt_outs') }}
+),
+
+consent_purposes as (
+    select * from {{ ref('consent_purposes') }}
 ),
 
 lead_windows as (
     select * from {{ ref('int_lead_activity_aggregated') }}
 ),
 
-lead_consents as (
-    select
-        subject_id as lead_id,
-        is_granted,
-        recorded_at
-    from consents
-    where subject_type = 'lead' and purpose = 'email_marketing'
+email_marketing as (
+    select * from consent_purposes
+    where purpose = 'email_marketing'
 ),
 
-consents_in_force as (
+window_records as (
     select
         lead_windows.lead_id,
-        lead_consents.is_granted,
-        lead_consents.recorded_at
+        consent_records.purpose,
+        consent_records.is_granted,
+        consent_records.recorded_at
     from lead_windows
-    inner join lead_consents
+    inner join consent_records
         on
-            lead_windows.lead_id = lead_consents.lead_id
-            and lead_windows.activity_window_end_at > lead_consents.recorded_at
-    qualify {{ is_consent_in_force(['lead_windows.lead_id']) }}
+            lead_windows.lead_id = consent_records.subject_id
+            and lead_windows.activity_window_end_at > consent_records.recorded_at
+    where consent_records.subject_type = 'lead'
+),
+
+window_opt_outs as (
+    select
+        lead_windows.lead_id,
+        email_opt_outs.opted_out_at
+    from lead_windows
+    inner join email_opt_outs
+        on
+            lead_windows.lead_id = email_opt_outs.subject_id
+            and lead_windows.activity_window_end_at > email_opt_outs.opted_out_at
+    where email_opt_outs.subject_type = 'lead'
+),
+
+in_force as (
+    {{ consent_in_force(
+        records='window_records',
+        opt_outs='window_opt_outs',
+        purposes='email_marketing',
+        keys=['lead_id'],
+        spine='lead_windows'
+    ) }}
 )
 
 select
@@ -40,13 +68,17 @@ select
     lead_windows.lead_id,
     ---------- strings
     case
-        when consents_in_force.is_granted then 'granted'
-        when not consents_in_force.is_granted then 'withdrawn'
-        else 'unknown'
+        when in_force.decided_by = 'no_record' then 'unknown'
+        when in_force.is_granted then 'granted'
+        else 'withdrawn'
     end as email_consent_state,
+    in_force.decided_by as email_consent_decided_by,
     ---------- timestamps
-    consents_in_force.recorded_at as email_consent_recorded_at,
+    case in_force.decided_by
+        when 'consent_record' then in_force.consent_recorded_at
+        when 'email_opt_out' then in_force.email_opted_out_at
+    end as email_consent_recorded_at,
     lead_windows.activity_window_end_at
 from lead_windows
-left join consents_in_force
-    on lead_windows.lead_id = consents_in_force.lead_id
+inner join in_force
+    on lead_windows.lead_id = in_force.lead_id

@@ -1,8 +1,12 @@
 -- one row per snapshot and customer known before its as-of date: every customer feature, joined.
 -- Left joins; a customer without a row in a feature model gets 0 for its counts (and for
 -- engagement_trend, which is 0 when both of its windows are empty), false for its flags and null
--- for everything else (rates, averages, recencies, shares, codes).
+-- for everything else (rates, averages, recencies, shares, codes). The custom CRM traits
+-- (int_customer_traits_pivoted, one column per trait of trait_registry) come before the dates; null
+-- when unknown.
+-- depends_on: {{ ref('trait_registry') }}
 {%- set categories = spend_share_categories() %}
+{%- set trait_columns = trait_feature_columns('customer') %}
 
 with
 
@@ -40,6 +44,10 @@ web_activity as (
 
 email_activity as (
     select * from {{ ref('int_customer_email_activity_aggregated') }}
+),
+
+customer_traits as (
+    select * from {{ ref('int_customer_traits_pivoted') }}
 )
 
 select
@@ -117,6 +125,9 @@ select
     coalesce(consents.has_profiling_consent, false) as has_profiling_consent,
     coalesce(email_activity.is_email_unsubscribed, false) as is_email_unsubscribed,
     coalesce(email_activity.has_email_complained, false) as has_email_complained,
+    ---------- trait features (one column per customer trait of trait_registry) and how many are known
+    {{- trait_column_list(trait_columns, 'customer_traits') }}
+    coalesce(customer_traits.traits_known, 0) as traits_known,
     ---------- dates
     customers.as_of_date,
     customers.first_seen_date,
@@ -151,3 +162,7 @@ left join email_activity
     on
         customers.snapshot_name = email_activity.snapshot_name
         and customers.customer_id = email_activity.customer_id
+left join customer_traits
+    on
+        customers.snapshot_name = customer_traits.snapshot_name
+        and customers.customer_id = customer_traits.customer_id

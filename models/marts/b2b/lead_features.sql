@@ -5,7 +5,12 @@
 -- activity over its activity window (int_lead_activity_aggregated: sessions, time on site, pages per
 -- session, opens, clicks, bounces, unsubscribes, complaints, last activity), its email consent at the
 -- window end (int_lead_consents_at_window_end) and account roll-ups. Region and country: the lead's,
--- else its account's.
+-- else its account's. The custom CRM traits of the lead and of its account at the window end
+-- (int_lead_traits_pivoted: one column per trait of trait_registry, `trait_<name>` and
+-- `account_trait_<name>`; none without traits).
+-- depends_on: {{ ref('trait_registry') }}
+{%- set trait_columns = trait_feature_columns('lead') + trait_feature_columns('account') %}
+
 with
 
 leads as (
@@ -22,6 +27,10 @@ lead_activity as (
 
 lead_consents as (
     select * from {{ ref('int_lead_consents_at_window_end') }}
+),
+
+lead_traits as (
+    select * from {{ ref('int_lead_traits_pivoted') }}
 ),
 
 joined as (
@@ -64,12 +73,16 @@ joined as (
         lead_activity.as_of_date,
         leads.created_at,
         lead_activity.activity_window_start_at,
+        {{- trait_column_list(trait_columns, 'lead_traits') }}
+        lead_traits.traits_known,
         lead_activity.activity_window_end_at
     from leads
     inner join lead_activity
         on leads.lead_id = lead_activity.lead_id
     inner join lead_consents
         on leads.lead_id = lead_consents.lead_id
+    inner join lead_traits
+        on leads.lead_id = lead_traits.lead_id
     left join accounts
         on leads.account_id = accounts.account_id
 )
@@ -116,6 +129,9 @@ select
         as account_leads,
     case when account_id is not null then cast(sum(sessions_in_window) over (partition by account_id) as integer) end
         as account_sessions,
+    ---------- trait features (one column per lead and account trait of trait_registry) and how many are known
+    {{- trait_column_list(trait_columns) }}
+    traits_known,
     ---------- booleans
     has_account,
     ---------- dates

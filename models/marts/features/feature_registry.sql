@@ -3,7 +3,8 @@
         columns: - name: <feature>
                    meta: {feature: {role: numeric|categorical, use: [clustering, propensity, lead_scoring]}}
     Python models read their inputs from here, so a feature is added with one SQL column and one
-    YAML entry. Built from the project graph at run time.
+    YAML entry. Built from the project graph at run time. The custom CRM traits (raw table `traits`)
+    are registered from the data: one row per trait and use of trait_registry (no YAML, no SQL).
 
     It depends on every model that declares features (the `depends_on` refs at the end of this file), so `dbt build --select <mart>+`
     after adding a feature to one of them rebuilds the registry and the models that read it. A model
@@ -33,6 +34,10 @@
 
 with
 
+trait_registry as (
+    select * from {{ ref('trait_registry') }}
+),
+
 declared as (
     select
         declared_features.model_name,
@@ -47,6 +52,21 @@ declared as (
         (null, null, null, null)
     ) as declared_features (model_name, feature_name, feature_role, use_case)
     where declared_features.model_name is not null
+),
+
+traits as (
+    select
+        model_name,
+        feature_name,
+        feature_role,
+        unnest(use_cases) as use_case
+    from trait_registry
+),
+
+registered as (
+    select * from declared
+    union all
+    select * from traits
 )
 
 select
@@ -54,7 +74,7 @@ select
     cast(feature_name as varchar) as feature_name,
     cast(feature_role as varchar) as feature_role,
     cast(use_case as varchar) as use_case
-from declared
+from registered
 
 -- depends_on: {{ ref('customer_features') }}
 -- depends_on: {{ ref('customer_features_training') }}
