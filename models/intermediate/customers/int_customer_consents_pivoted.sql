@@ -1,44 +1,63 @@
--- one row per snapshot and customer with a consent record before the as-of date: per purpose, the
--- consent in force at the as-of date (the latest record before it; on equal times a refusal wins,
--- the rule of int_consents_latest). int_consents_latest holds the consent in force now, which a
--- training snapshot must not read.
+-- one row per snapshot and customer known before its as-of date: per purpose, the consent in force at
+-- the as-of date, decided by the project's one consent rule (macro consent_in_force: the latest record
+-- wins, a refusal on equal times; an email opt-out withdraws the purposes the seed consent_purposes
+-- says it withdraws; no record: the purpose's default) over the consent records and email opt-outs
+-- strictly before the as-of date. int_consents_in_force holds the consent in force now, which a training
+-- snapshot must not read.
 with
 
-consents as (
-    select * from {{ ref('stg_crm__consents') }}
+consent_records as (
+    select * from {{ ref('int_consent_records_resolved') }}
 ),
 
-customer_ids as (
-    select * from {{ ref('int_customer_ids_mapped') }}
+email_opt_outs as (
+    select * from {{ ref('int_email_opt_outs') }}
+),
+
+consent_purposes as (
+    select * from {{ ref('consent_purposes') }}
+),
+
+customers as (
+    select * from {{ ref('int_customers_snapshotted') }}
 ),
 
 snapshot_dates as (
     select * from {{ ref('int_snapshot_dates') }}
 ),
 
-snapshot_consents as (
+snapshot_records as (
     select
         snapshot_dates.snapshot_name,
-        coalesce(customer_ids.customer_id, consents.subject_id) as customer_id,
-        consents.purpose,
-        consents.is_granted,
-        consents.recorded_at
-    from consents
-    left join customer_ids
-        on consents.subject_id = customer_ids.source_customer_id
+        consent_records.subject_id as customer_id,
+        consent_records.purpose,
+        consent_records.is_granted,
+        consent_records.recorded_at
+    from consent_records
     inner join snapshot_dates
-        on consents.recorded_at < snapshot_dates.as_of_at
-    where consents.subject_type = 'customer'
+        on consent_records.recorded_at < snapshot_dates.as_of_at
+    where consent_records.subject_type = 'customer'
+),
+
+snapshot_opt_outs as (
+    select
+        snapshot_dates.snapshot_name,
+        email_opt_outs.subject_id as customer_id,
+        email_opt_outs.opted_out_at
+    from email_opt_outs
+    inner join snapshot_dates
+        on email_opt_outs.opted_out_at < snapshot_dates.as_of_at
+    where email_opt_outs.subject_type = 'customer'
 ),
 
 in_force as (
-    select
-        snapshot_name,
-        customer_id,
-        purpose,
-        is_granted
-    from snapshot_consents
-    qualify {{ is_consent_in_force(['snapshot_name', 'customer_id', 'purpose']) }}
+    {{ consent_in_force(
+        records='snapshot_records',
+        opt_outs='snapshot_opt_outs',
+        purposes='consent_purposes',
+        keys=['snapshot_name', 'customer_id'],
+        spine='customers'
+    ) }}
 )
 
 select

@@ -50,6 +50,7 @@ select
     scored.frequency,
     scored.monetary_total,
     scored.monetary_avg,
+    scored.refunded_total,
     scored.repeat_frequency,
     scored.btyd_recency,
     scored.btyd_t,
