@@ -36,8 +36,8 @@ is one lead. Written files:
 :func:`baseline_cv_auc` computes the plain scikit-learn reference on the same columns (one-hot +
 standard scaling, 5-fold stratified CV, ``duration`` excluded) and :func:`parity` the package's lead model
 next to it (``audience import-bank-marketing --baseline`` prints both; ``tests/python/test_bank_marketing.py``
-checks the gap). Until the ``traits`` table reaches ``lead_features`` (phase 2 of issue 8), the lead model
-sees the traits as a feature frame built here, with the same typing the warehouse will give them.
+checks the gap, in Python on :func:`feature_frame` and through the raw contract: a dbt build turns
+``traits.csv`` into the ``trait_*`` columns of ``lead_features``, typed as :func:`feature_frame` types them).
 """
 
 from __future__ import annotations
