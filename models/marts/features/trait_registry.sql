@@ -6,7 +6,12 @@
 -- lowercased with every run of other characters than a-z and 0-9 replaced by `_`. The uses come from the
 -- var `trait_feature_uses` (per subject type; an empty list registers no feature). The pivots
 -- (macro trait_feature_columns) and feature_registry read this table, so a trait needs no SQL.
-{%- set uses = var('trait_feature_uses') %}
+{%- set uses = [] %}
+{%- for subject_type, use_cases in var('trait_feature_uses').items() | sort %}
+    {%- for use_case in use_cases %}
+        {%- do uses.append((subject_type, use_case)) %}
+    {%- endfor %}
+{%- endfor %}
 
 with
 
@@ -20,10 +25,8 @@ trait_uses as (
         trait_uses.use_case
     from (
         values
-        {%- for subject_type, use_cases in uses.items() | sort %}
-        {%- for use_case in use_cases %}
-        ('{{ subject_type }}', '{{ use_case }}'),
-        {%- endfor %}
+        {%- for subject_type, use_case in uses %}
+            ('{{ subject_type }}', '{{ use_case }}'),
         {%- endfor %}
         (null, null)
     ) as trait_uses (subject_type, use_case)
