@@ -211,7 +211,7 @@ def test_new_clustering_feature_needs_one_sql_column_and_one_yaml_entry(dbt, dem
         raw_dir=demo_s.raw_dir,
         project_dir=project,
     )
-    # the contract of customer_features accepted the new column
+    # the new column is in customer_features, with the type its SQL gives
     assert run.query(
         "select data_type from information_schema.columns "
         "where table_name = 'customer_features' and column_name = 'frequency_by_tenure'"
