@@ -81,7 +81,7 @@ from sklearn.cluster import HDBSCAN, KMeans
 from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
 
-from audience.decomposition import fit_pca_varimax
+from audience.decomposition import PcaResult, fit_pca_varimax
 from audience.features import FeatureSpec
 from audience.model_selection import (
     NOISE,
@@ -146,6 +146,8 @@ class SegmentationResult:
     embedding_2d: pd.DataFrame
     feature_exclusions: pd.DataFrame
     chosen_k: int
+    # the fitted PCA behind pca_loadings and embedding_2d (to embed the customers of a later build)
+    embedding_model: PcaResult | None = None
 
 
 @dataclass(frozen=True)
@@ -314,16 +316,6 @@ def _fit_segments(
         by_algorithm[algorithm] = final_labels[algorithm].astype(np.int64)
 
     pca = fit_pca_varimax(x[sample], preprocessor.output_columns, seed=seed)
-    embedded = np.sort(order[:EMBEDDING_SAMPLE])
-    scores = pca.transform(x[embedded])
-    embedding = pd.DataFrame(
-        {
-            id_column: ids_column.iloc[embedded].reset_index(drop=True),
-            "segment_id": segments.segment[embedded],
-            "x": scores[:, 0],
-            "y": scores[:, 1] if scores.shape[1] > 1 else np.zeros(len(embedded)),
-        }
-    )
     return SegmentationResult(
         assignments=assignments,
         assignments_by_algorithm=by_algorithm,
@@ -332,9 +324,80 @@ def _fit_segments(
         centroids=_centroid_table(segments.centers, segments.ids, preprocessor),
         scaler_params=preprocessor.params.copy(),
         pca_loadings=pca.loadings,
-        embedding_2d=embedding,
+        embedding_2d=_embedding(x, ids_column, segments.segment, pca, order),
         feature_exclusions=screened.exclusions,
         chosen_k=len(segments.ids),
+        embedding_model=pca,
+    )
+
+
+def apply_segmentation(
+    fitted: SegmentationResult, frame: pd.DataFrame, *, id_column: str, settings: SegmentationSettings
+) -> SegmentationResult:
+    """The segmentation ``fitted`` on an earlier build applied to the rows of ``frame``, without refitting.
+
+    Every customer goes to the nearest stored centroid in the stored scaled space (what
+    ``customer_segments_sql`` computes from ``segment_scaler_params`` + ``segment_centroids``); the 2-d
+    embedding uses the stored PCA. The model's own tables (centroids, scaler parameters, model
+    selection, algorithm agreement, PCA loadings, exclusions) are the fit's. The comparison algorithms
+    are not refitted: their columns of ``assignments_by_algorithm`` are null except the primary one.
+    Needs a k-means, HDBSCAN or Ward primary (a mixture's posterior needs the mixture).
+    """
+    if settings.primary_algorithm == "gmm":
+        raise ValueError("a stored segmentation with a gmm primary cannot be applied: refit it")
+    data = frame.sort_values(id_column, kind="stable").reset_index(drop=True)
+    if fitted.chosen_k == 0 or fitted.embedding_model is None:
+        raise ValueError("the stored segmentation is empty or lacks its embedding model: refit it")
+    preprocessor = Preprocessor.from_params(fitted.scaler_params)
+    x = preprocessor.transform(data)
+    centroids = fitted.centroids.sort_values(["segment_id", "position"], kind="stable")
+    ids = centroids["segment_id"].drop_duplicates().to_numpy(dtype=np.int64)
+    centers = centroids["scaled_value"].to_numpy(dtype=np.float64).reshape(len(ids), -1)
+    nearest, distance = nearest_centroid(x, centers)
+    segment = ids[nearest]
+    ids_column = data[id_column]
+    assignments = pd.DataFrame(
+        {
+            id_column: ids_column,
+            "segment_id": segment,
+            "distance_to_centroid": distance,
+            "membership_probability": np.full(len(x), np.nan),
+            "algorithm": pd.Series([settings.primary_algorithm] * len(x), dtype="str"),
+        }
+    )
+    by_algorithm = pd.DataFrame({id_column: ids_column})
+    for algorithm in ALGORITHMS:
+        labels = segment if algorithm == settings.primary_algorithm else np.full(len(x), None)
+        by_algorithm[algorithm] = pd.array(labels, dtype="Int64")
+    order = np.random.default_rng(settings.seed).permutation(len(x))
+    return SegmentationResult(
+        assignments=assignments,
+        assignments_by_algorithm=by_algorithm,
+        model_selection=fitted.model_selection.copy(),
+        algorithm_agreement=fitted.algorithm_agreement.copy(),
+        centroids=fitted.centroids.copy(),
+        scaler_params=fitted.scaler_params.copy(),
+        pca_loadings=fitted.pca_loadings.copy(),
+        embedding_2d=_embedding(x, ids_column, segment, fitted.embedding_model, order),
+        feature_exclusions=fitted.feature_exclusions.copy(),
+        chosen_k=fitted.chosen_k,
+        embedding_model=fitted.embedding_model,
+    )
+
+
+def _embedding(
+    x: np.ndarray, ids: pd.Series, segment: np.ndarray, pca: PcaResult, order: np.ndarray
+) -> pd.DataFrame:
+    """The 2-d PCA embedding of the first ``EMBEDDING_SAMPLE`` rows of the permutation ``order``."""
+    embedded = np.sort(order[:EMBEDDING_SAMPLE])
+    scores = pca.transform(x[embedded])
+    return pd.DataFrame(
+        {
+            ids.name: ids.iloc[embedded].reset_index(drop=True),
+            "segment_id": segment[embedded],
+            "x": scores[:, 0],
+            "y": scores[:, 1] if scores.shape[1] > 1 else np.zeros(len(embedded)),
+        }
     )
 
 

@@ -60,8 +60,8 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from audience.features import FeatureSpec
-from audience.preprocessing import PreprocessingSettings, fit_preprocessor
-from audience.scoring.calibrate import fit_platt, platt_fold, prior_shift
+from audience.preprocessing import PreprocessingSettings, Preprocessor, fit_preprocessor
+from audience.scoring.calibrate import Platt, fit_platt, platt_fold, prior_shift
 from audience.scoring.cv import decision_values
 from audience.scoring.formulas import (
     GRADE_CUTS,
@@ -112,6 +112,7 @@ __all__ = [
     "SCORES_SCHEMA",
     "THRESHOLDS",
     "Economics",
+    "Scorer",
     "ScoringResult",
     "ScoringSettings",
     "fit_and_score",
@@ -253,34 +254,16 @@ def _fit_and_score(
     evaluation = evaluate(oof_probability, y, economics)
 
     # 6. scores and tables
-    scored = to_score.sort_values(id_column, kind="mergesort").reset_index(drop=True)
-    z_score = prep.transform(scored)
-    terms = logistic_terms(z_score[:, kept_pos], coef)
-    logistic_probability = sigmoid(logistic_eta(z_score[:, kept_pos], coef, intercept))
-    if tree_model is None:
-        probability = logistic_probability
-    else:
-        # scoring every row is the one step worth all cores (tree predictions do not depend on threads)
-        with threadpool_limits(limits=os.cpu_count() or 1):
-            probability = platt_tree.probability(decision_values(tree_model, z_score))
-    score = score_from_probability(probability)
-    reason_1, reason_2, reason_3 = reasons(terms, list(params.iloc[kept_pos]["source_feature"]))
-    scores = typed_frame(
-        {id_column: scored[id_column].dtype, **SCORES_SCHEMA},
-        {
-            id_column: scored[id_column],
-            "probability": probability,
-            "logistic_probability": logistic_probability,
-            "score": score,
-            "grade": grade_from_score(score),
-            "decile": deciles(probability),
-            "reason_1": reason_1,
-            "reason_2": reason_2,
-            "reason_3": reason_3,
-            "model_name": [model_name] * len(scored),
-            "model_version": [model_version] * len(scored),
-        },
+    scorer = Scorer(
+        preprocessor=prep,
+        kept_positions=kept_pos,
+        coefficients=coef,
+        intercept=intercept,
+        kept_sources=list(params.iloc[kept_pos]["source_feature"]),
+        tree_model=tree_model,
+        platt_tree=platt_tree,
     )
+    scores = scorer.score(to_score, id_column=id_column, model_name=model_name, model_version=model_version)
     return ScoringResult(
         scores=scores,
         metrics=metrics_table(
@@ -298,7 +281,57 @@ def _fit_and_score(
         exclusions=exclusions_table(screened.exclusions),
         is_skipped=False,
         skip_reason=None,
+        scorer=scorer,
     )
+
+
+@dataclass
+class Scorer:
+    """What scoring a row needs from a fit: the preprocessor, the calibrated logistic model (the
+    ``coefficients`` table) and, when a tree family won, the tree model with its Platt calibration.
+    Step 6 of a fit, and a later build that reuses the stored fit, score with it."""
+
+    preprocessor: Preprocessor
+    kept_positions: np.ndarray
+    coefficients: np.ndarray
+    intercept: float
+    kept_sources: list[str]
+    tree_model: object | None = None
+    platt_tree: Platt | None = None
+
+    def score(
+        self, to_score: pd.DataFrame, *, id_column: str, model_name: str, model_version: str
+    ) -> pd.DataFrame:
+        """The scores table (``SCORES_SCHEMA``) of every row of ``to_score``, in id order."""
+        scored = to_score.sort_values(id_column, kind="mergesort").reset_index(drop=True)
+        z_all = self.preprocessor.transform(scored)
+        z_score = z_all[:, self.kept_positions]
+        terms = logistic_terms(z_score, self.coefficients)
+        logistic_probability = sigmoid(logistic_eta(z_score, self.coefficients, self.intercept))
+        if self.tree_model is None:
+            probability = logistic_probability
+        else:
+            # scoring every row is the one step worth all cores (tree predictions do not depend on threads)
+            with threadpool_limits(limits=os.cpu_count() or 1):
+                probability = self.platt_tree.probability(decision_values(self.tree_model, z_all))
+        score = score_from_probability(probability)
+        reason_1, reason_2, reason_3 = reasons(terms, self.kept_sources)
+        return typed_frame(
+            {id_column: scored[id_column].dtype, **SCORES_SCHEMA},
+            {
+                id_column: scored[id_column],
+                "probability": probability,
+                "logistic_probability": logistic_probability,
+                "score": score,
+                "grade": grade_from_score(score),
+                "decile": deciles(probability),
+                "reason_1": reason_1,
+                "reason_2": reason_2,
+                "reason_3": reason_3,
+                "model_name": [model_name] * len(scored),
+                "model_version": [model_version] * len(scored),
+            },
+        )
 
 
 def fit_sample(y: np.ndarray, settings: ScoringSettings) -> tuple[np.ndarray, float, float]:

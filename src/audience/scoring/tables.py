@@ -103,6 +103,8 @@ class ScoringResult:
     exclusions: pd.DataFrame
     is_skipped: bool
     skip_reason: str | None
+    # what scores a row (audience.scoring.Scorer); None when skipped. Kept so a later build can reuse the fit
+    scorer: Any = None
 
 
 def typed_frame(schema: dict[str, str], data: dict[str, Any] | None = None) -> pd.DataFrame:
