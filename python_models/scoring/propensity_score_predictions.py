@@ -1,6 +1,6 @@
 """Purchase propensity scores of every current customer (logic: audience.scoring, via audience.jobs)."""
 
-from audience.jobs import purchase_propensity
+from audience.jobs import model_context, purchase_propensity
 
 
 def model(dbt, session):
@@ -11,6 +11,9 @@ def model(dbt, session):
         current_features=dbt.ref("customer_features"),
         registry=dbt.ref("feature_registry"),
         economics=dbt.ref("scoring_economics"),
+        context=model_context(
+            dbt.ref("int_snapshot_dates"), session, dbt.this.schema, dbt.config.get("cadence")
+        ),
         config=dbt.config.get("scoring"),
     )
     return fit.scores

@@ -1,6 +1,6 @@
 """The `scaler_params` table of the customer segmentation (logic: audience.clustering, via audience.jobs)."""
 
-from audience.jobs import customer_segmentation, previous_table
+from audience.jobs import customer_segmentation, model_context
 
 
 def model(dbt, session):
@@ -8,7 +8,9 @@ def model(dbt, session):
     fit = customer_segmentation(
         features=dbt.ref("customer_features"),
         registry=dbt.ref("feature_registry"),
-        previous_centroids=previous_table(session, "ml", "segment_centroids"),
+        context=model_context(
+            dbt.ref("int_snapshot_dates"), session, dbt.this.schema, dbt.config.get("cadence")
+        ),
         config=dbt.config.get("segmentation"),
     )
     return fit.table("scaler_params")

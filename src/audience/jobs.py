@@ -5,26 +5,46 @@ output tables come from one fit (segments, centroids, scaler parameters ...), so
 the dbt process, keyed by a content fingerprint of its inputs and its settings: the first output
 model of a build fits, the others reuse the result, and a rebuild on the same data gives the same
 tables. Nothing here reads files or the network; relations come from dbt, settings from YAML config.
+
+Retraining cadence (:mod:`audience.cadence`): the first output model of a build decides, from the fit
+stored in ``<the model's schema>.model_store``, whether to train (and store the new fit) or to reuse
+the stored fit: then the rows are assigned and scored with the stored model (nearest stored centroid,
+the stored preprocessing and estimators), no model-selection sweep or search runs, and every table
+keeps its contract. Each fit also yields a ``model_run`` row (trained or reused, why).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import duckdb
 import pandas as pd
 
 from audience import __version__
+from audience.cadence import (
+    TRAINED,
+    CadenceSettings,
+    Decision,
+    ModelStore,
+    StoredModel,
+    StoreKey,
+    current_as_of,
+    decide,
+    is_replay,
+    model_run,
+)
 from audience.clustering import (
     MODEL_SELECTION_COLUMNS,
     SegmentationResult,
     SegmentationSettings,
+    apply_segmentation,
     fit_segments,
 )
 from audience.features import FeatureSpec, registry_specs
@@ -79,15 +99,6 @@ def feature_frame(
     return relation.project(projection).to_arrow_table().to_pandas()
 
 
-def previous_table(session: duckdb.DuckDBPyConnection, schema: str, table: str) -> pd.DataFrame | None:
-    """The table as the previous build left it, or None on a first build."""
-    found = session.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchall()[0][0]
-    return session.table(f'"{schema}"."{table}"').to_arrow_table().to_pandas() if found else None
-
-
 def setting(settings: Settings | None, group: str, key: str, cast: Callable[[Any], Any]) -> Any:
     """One value of a model's settings dict (dbt config `group`, set from vars); an error when missing."""
     value = (settings or {}).get(key)
@@ -112,6 +123,47 @@ def preprocessing_settings(settings: Settings | None, group: str, imputation: st
         category_min_share=setting(settings, group, "categorical_min_share", float),
         imputation=imputation,
     )
+
+
+def cadence_settings(settings: Settings | None) -> CadenceSettings:
+    """The retraining cadence from a model's dbt config group ``cadence`` (vars ``retrain_every_days``, ``force_retrain``)."""
+    return CadenceSettings(
+        retrain_every_days=setting(settings, "cadence", "retrain_every_days", int),
+        force_retrain=setting(settings, "cadence", "force_retrain", bool),
+    )
+
+
+@dataclass(frozen=True)
+class ModelContext:
+    """What every fitting model passes besides its inputs: the build's as-of date, the store, the cadence."""
+
+    as_of: date
+    store: ModelStore
+    cadence: CadenceSettings
+
+    def previous_fit(self, model_name: str) -> StoredModel | None:
+        """The latest fit stored before the build's date: what a fit at this date learns from."""
+        return self.store.latest(model_name, self.as_of - timedelta(days=1))
+
+    def save(self, model_name: str, decision: Decision, key: StoreKey, fit: object) -> None:
+        """Store a fit trained at this build's date (a replay of the stored one is not stored again)."""
+        if not is_replay(decision, self.as_of):
+            self.store.save(model_name, self.as_of, decision, key, fit)
+
+    def cache_key(self, model_name: str) -> tuple:
+        """The part of a fit's cache key the cadence adds: the date, the cadence, the stored fit it sees."""
+        return (self.as_of, self.cadence, self.store.schema, self.store.latest_head(model_name, self.as_of))
+
+
+def model_context(
+    snapshot_dates: duckdb.DuckDBPyRelation,
+    session: duckdb.DuckDBPyConnection,
+    schema: str,
+    cadence: Settings | None,
+) -> ModelContext:
+    """The context of a fitting dbt Python model: ``int_snapshot_dates``, its session, ``dbt.this.schema``
+    and its ``cadence`` config."""
+    return ModelContext(current_as_of(snapshot_dates), ModelStore(session, schema), cadence_settings(cadence))
 
 
 def _version(*parts: object) -> str:
@@ -155,33 +207,62 @@ def segmentation_settings(settings: Settings | None) -> SegmentationSettings:
 
 @dataclass
 class SegmentationFit:
-    """One segmentation fit with the version and time every output row carries."""
+    """One segmentation fit (trained or reused) with the version and time every output row carries,
+    and the build's ``model_run`` row."""
 
     result: SegmentationResult
     model_version: str
     built_at: datetime
+    run: pd.DataFrame | None = None
 
     def table(self, name: str) -> pd.DataFrame:
-        """One output of the fit (a SegmentationResult field) with model_version and built_at."""
+        """One output of the fit (a SegmentationResult field, or ``model_run``) with model_version and built_at."""
+        if name == "model_run":
+            return self.run.copy()
         frame = getattr(self.result, name).copy()
         frame["model_version"] = self.model_version
         frame["built_at"] = self.built_at
         return frame
 
+    def stored(self) -> SegmentationFit:
+        """The fit without its per-customer tables and run row: what the model store keeps."""
+        per_row = ("assignments", "assignments_by_algorithm", "embedding_2d")
+        result = dataclasses.replace(
+            self.result, **{name: getattr(self.result, name).iloc[:0] for name in per_row}
+        )
+        return SegmentationFit(result, self.model_version, self.built_at)
+
+
+SEGMENTATION_MODEL = "customer_segmentation"
+
 
 def customer_segmentation(
     features: duckdb.DuckDBPyRelation,
     registry: duckdb.DuckDBPyRelation,
-    previous_centroids: pd.DataFrame | None,
+    context: ModelContext,
     config: Settings | None,
 ) -> SegmentationFit:
-    """Segment customers on the registry's clustering features of `customer_features` (cached per build)."""
+    """Segment customers on the registry's clustering features of `customer_features` (cached per build):
+    train (the sweep, the fit, stored) or reuse the stored fit, as the cadence decides."""
     settings = segmentation_settings(config)
     specs = registry_specs(to_frame(registry), model_name="customer_features", use="clustering")
-    key = ("segments", fingerprint(features), tuple(specs), settings)
+    inputs_key = _version("segments", tuple(specs), settings)
+    data_key = fingerprint(features)
+    key = ("segments", data_key, inputs_key, context.cache_key(SEGMENTATION_MODEL))
 
     def compute() -> SegmentationFit:
         frame = feature_frame(features, "customer_id", specs)
+        stored = context.store.latest(SEGMENTATION_MODEL, context.as_of)
+        decision = decide(stored, context.as_of, inputs_key, data_key, context.cadence)
+        if decision.is_reused and settings.primary_algorithm == "gmm":
+            reason = "a gmm primary is refitted on every build (its posterior needs the mixture)"
+            decision = Decision(TRAINED, reason, stored)
+        if decision.is_reused:
+            kept: SegmentationFit = stored.fit
+            result = apply_segmentation(kept.result, frame, id_column="customer_id", settings=settings)
+            fit = SegmentationFit(result, kept.model_version, kept.built_at)
+            return _with_run(fit, SEGMENTATION_MODEL, decision, context, stored.trained_as_of_date)
+        store_key = StoreKey(_version(key[:3]), inputs_key, data_key)
         built_at = datetime.now(UTC).replace(tzinfo=None)
         if len(frame) < settings.min_customers:
             print(
@@ -189,13 +270,35 @@ def customer_segmentation(
                 f"{settings.min_customers}: segmentation skipped, its tables are written empty",
                 flush=True,
             )
-            return SegmentationFit(empty_segmentation_result(), _version(key), built_at)
+            fit = SegmentationFit(empty_segmentation_result(), store_key.model_version, built_at)
+            return _with_run(fit, SEGMENTATION_MODEL, decision, context, context.as_of)
+        previous = context.previous_fit(SEGMENTATION_MODEL)
         result = fit_segments(
-            frame, specs, id_column="customer_id", settings=settings, previous_centroids=previous_centroids
+            frame,
+            specs,
+            id_column="customer_id",
+            settings=settings,
+            previous_centroids=None if previous is None else previous.fit.result.centroids,
         )
-        return SegmentationFit(result, _version(key), built_at)
+        fit = SegmentationFit(result, store_key.model_version, built_at)
+        context.save(SEGMENTATION_MODEL, decision, store_key, fit.stored())
+        return _with_run(fit, SEGMENTATION_MODEL, decision, context, context.as_of)
 
     return _cached(key, compute)
+
+
+def _with_run(
+    fit: SegmentationFit | ScoringFit,
+    model_name: str,
+    decision: Decision,
+    context: ModelContext,
+    trained_as_of: date,
+):  # noqa: ANN202
+    """``fit`` with its ``model_run`` row: the cadence's decision for this build."""
+    fit.run = model_run(
+        model_name, context.as_of, fit.model_version, decision, trained_as_of, context.cadence
+    )
+    return fit
 
 
 SEGMENTATION_SCHEMAS: dict[str, dict[str, str]] = {
@@ -293,6 +396,27 @@ def _economics(economics: pd.DataFrame, model_name: str) -> Economics:
     return Economics(float(rows["value_per_conversion"].iloc[0]), float(rows["cost_per_contact"].iloc[0]))
 
 
+@dataclass
+class ScoringFit:
+    """One scoring model's fit (trained or reused) and the build's ``model_run`` row."""
+
+    result: ScoringResult
+    model_version: str
+    run: pd.DataFrame | None = None
+
+    @property
+    def scores(self) -> pd.DataFrame:
+        return self.result.scores
+
+    def table(self, name: str) -> pd.DataFrame:
+        """One output: a ScoringResult field, or ``model_run``."""
+        return (self.run if name == "model_run" else getattr(self.result, name)).copy()
+
+    def stored(self) -> ScoringResult:
+        """The fit without its scores: what the model store keeps (with the scorer)."""
+        return dataclasses.replace(self.result, scores=self.result.scores.iloc[:0])
+
+
 def _score(
     *,
     model_name: str,
@@ -304,21 +428,30 @@ def _score(
     label_column: str,
     registry: duckdb.DuckDBPyRelation,
     economics: duckdb.DuckDBPyRelation,
+    context: ModelContext,
     config: Settings | None,
-) -> ScoringResult:
+) -> ScoringFit:
     settings = scoring_settings(config)
     specs = registry_specs(to_frame(registry), model_name=registry_model, use=use)
     economics_frame = to_frame(economics)
-    key = (
-        model_name,
-        fingerprint(train),
-        fingerprint(to_score),
-        tuple(specs),
-        settings,
-        fingerprint(economics),
-    )
+    inputs_key = _version(model_name, tuple(specs), settings, fingerprint(economics))
+    data_key = f"{fingerprint(train)}/{fingerprint(to_score)}"
+    key = (model_name, data_key, inputs_key, context.cache_key(model_name))
 
-    def compute() -> ScoringResult:
+    def compute() -> ScoringFit:
+        stored = context.store.latest(model_name, context.as_of)
+        decision = decide(stored, context.as_of, inputs_key, data_key, context.cadence)
+        if decision.is_reused:
+            kept: ScoringResult = stored.fit
+            scores = kept.scorer.score(
+                feature_frame(to_score, id_column, specs),
+                id_column=id_column,
+                model_name=model_name,
+                model_version=stored.model_version,
+            )
+            fit = ScoringFit(dataclasses.replace(kept, scores=scores), stored.model_version)
+            return _with_run(fit, model_name, decision, context, stored.trained_as_of_date)
+        version = _version(key[:3])
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             result = fit_and_score(
@@ -328,13 +461,16 @@ def _score(
                 specs,
                 id_column=id_column,
                 model_name=model_name,
-                model_version=_version(key),
+                model_version=version,
                 economics=_economics(economics_frame, model_name),
                 settings=settings,
             )
         for warning in caught:  # surface guardrail warnings in dbt's log
             print(f"WARNING [{model_name}]: {warning.message}", flush=True)
-        return result
+        fit = ScoringFit(result, version)
+        if not result.is_skipped:  # a skipped model has nothing to reuse: the next build tries again
+            context.save(model_name, decision, StoreKey(version, inputs_key, data_key), fit.stored())
+        return _with_run(fit, model_name, decision, context, context.as_of)
 
     return _cached(key, compute)
 
@@ -344,8 +480,9 @@ def lead_conversion(
     labels: duckdb.DuckDBPyRelation,
     registry: duckdb.DuckDBPyRelation,
     economics: duckdb.DuckDBPyRelation,
+    context: ModelContext,
     config: Settings | None,
-) -> ScoringResult:
+) -> ScoringFit:
     """Lead conversion model: trained on labelled leads, scores every lead."""
     train = lead_features.join(
         labels.filter("is_labelled").select("lead_id", "is_converted_within_horizon"), "lead_id"
@@ -360,6 +497,7 @@ def lead_conversion(
         label_column="is_converted_within_horizon",
         registry=registry,
         economics=economics,
+        context=context,
         config=config,
     )
 
@@ -370,8 +508,9 @@ def purchase_propensity(
     current_features: duckdb.DuckDBPyRelation,
     registry: duckdb.DuckDBPyRelation,
     economics: duckdb.DuckDBPyRelation,
+    context: ModelContext,
     config: Settings | None,
-) -> ScoringResult:
+) -> ScoringFit:
     """Purchase propensity: trained on the training snapshot and its horizon labels, scores the current one."""
     train = training_features.join(labels.select("customer_id", "is_purchased_in_horizon"), "customer_id")
     return _score(
@@ -384,13 +523,14 @@ def purchase_propensity(
         label_column="is_purchased_in_horizon",
         registry=registry,
         economics=economics,
+        context=context,
         config=config,
     )
 
 
-def both_scoring_tables(lead: ScoringResult, propensity: ScoringResult, name: str) -> pd.DataFrame:
-    """One output (a ScoringResult field) of both models, stacked."""
-    return pd.concat([getattr(lead, name), getattr(propensity, name)], ignore_index=True)
+def both_scoring_tables(lead: ScoringFit, propensity: ScoringFit, name: str) -> pd.DataFrame:
+    """One output (a ScoringResult field, or ``model_run``) of both models, stacked."""
+    return pd.concat([lead.table(name), propensity.table(name)], ignore_index=True)
 
 
 # ---------------------------------------------------------------- weighted (multi-criteria) score
