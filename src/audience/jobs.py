@@ -151,8 +151,11 @@ class ModelContext:
             self.store.save(model_name, self.as_of, decision, key, fit)
 
     def cache_key(self, model_name: str) -> tuple:
-        """The part of a fit's cache key the cadence adds: the date, the cadence, the stored fit it sees."""
-        return (self.as_of, self.cadence, self.store.schema, self.store.latest_head(model_name, self.as_of))
+        """The part of a fit's cache key the cadence adds: the date, the cadence, and the stored fit before
+        the date (not a fit at the date: the build's own first output model stores one, and the other
+        outputs of the build must hit the cache, not replay the fit)."""
+        previous = self.store.latest_head(model_name, self.as_of - timedelta(days=1))
+        return (self.as_of, self.cadence, self.store.schema, previous)
 
 
 def model_context(
