@@ -8,12 +8,13 @@ per-row tables). A build as of date D reads the latest fit trained on or before 
 says what to do:
 
 1. ``force_retrain`` -> train (reason ``forced``);
-2. a rebuild of the date that trained the stored fit, on the same data -> train again, with the stored
-   reason (a replay: the fits are deterministic, so the rebuild gives the same tables, not a reused copy);
-3. no stored fit on or before D -> train (``no stored model``);
-4. the feature set or the model's settings differ from the stored fit's -> train (``inputs changed``);
-5. the stored fit is ``retrain_every_days`` days old or older -> train (``due``);
-6. otherwise -> reuse it (``within cadence``): the build scores with the stored model, no sweep runs.
+2. no stored fit on or before D -> train (``no stored model``);
+3. the stored fit cannot be read (pickled by another package version) -> train (``unreadable``);
+4. a rebuild of the date that trained the stored fit, on the same data and inputs -> train again, with
+   the stored reason (a replay: the fits are deterministic, so the rebuild gives the same tables);
+5. the feature set or the model's settings differ from the stored fit's -> train (``inputs changed``);
+6. the stored fit is ``retrain_every_days`` days old or older -> train (``due``);
+7. otherwise -> reuse it (``within cadence``): the build scores with the stored model, no sweep runs.
 
 So a backfill at a date before the latest fit uses the fit of its own period (or trains one), never a
 model trained on later data. A fit learns from the fit before its date (stable segment ids: the
@@ -95,6 +96,8 @@ def decide(
         return Decision(TRAINED, "forced: var force_retrain is true", stored)
     if stored is None:
         return Decision(TRAINED, f"no stored model trained on or before {as_of}", None)
+    if stored.fit is None:
+        return Decision(TRAINED, "unreadable: the stored fit cannot be read by this package", stored)
     same_inputs = stored.inputs_key == inputs_key
     if stored.trained_as_of_date == as_of and same_inputs and stored.data_key == data_key:
         return Decision(TRAINED, stored.reason, stored)
@@ -176,7 +179,14 @@ class ModelStore:
         if row is None:
             return None
         *head, payload = row
-        return StoredModel(model_name, *head, pickle.loads(payload))  # noqa: S301 (our own warehouse's table)
+        try:
+            fit = pickle.loads(payload)  # noqa: S301 (our own warehouse's table)
+        except (AttributeError, ImportError, pickle.UnpicklingError, TypeError, ValueError) as error:
+            print(
+                f"WARNING [{model_name}]: the stored fit cannot be read ({error!r}): retraining", flush=True
+            )
+            fit = None
+        return StoredModel(model_name, *head, fit)
 
     def _latest(self, model_name: str, as_of: date, columns: str) -> tuple | None:
         exists = self.session.execute(

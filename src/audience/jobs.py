@@ -281,7 +281,9 @@ def customer_segmentation(
             specs,
             id_column="customer_id",
             settings=settings,
-            previous_centroids=None if previous is None else previous.fit.result.centroids,
+            previous_centroids=None
+            if previous is None or previous.fit is None
+            else previous.fit.result.centroids,
         )
         fit = SegmentationFit(result, store_key.model_version, built_at)
         context.save(SEGMENTATION_MODEL, decision, store_key, fit.stored())
