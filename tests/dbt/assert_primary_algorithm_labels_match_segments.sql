@@ -1,5 +1,6 @@
 -- In segment_assignments_by_algorithm the primary algorithm's column (var segments_primary_algorithm)
--- is the customer's segment_id of segment_assignments.
+-- is the customer's segment_id of segment_assignments (never null: the other algorithms' columns are
+-- null on a build that reused a stored fit, the primary one never).
 with
 
 segment_assignments as (
@@ -20,4 +21,4 @@ left join assignments_by_algorithm
 where
     assignments_by_algorithm.customer_id is null
     or assignments_by_algorithm.{{ adapter.quote(var('segments_primary_algorithm')) }}
-    != segment_assignments.segment_id
+    is distinct from segment_assignments.segment_id
