@@ -130,6 +130,27 @@ def test_model_metrics_history_has_one_row_per_model_and_build(sequence: Sequenc
         assert at_d.loc[row.model_name, "cv_roc_auc_mean"] == pytest.approx(row.cv_roc_auc_mean, abs=1e-12)
 
 
+def test_model_runs_retrain_every_build_of_a_30_day_sequence(sequence: Sequence):
+    """At the default cadence (retrain_every_days 30) builds 30 days apart each retrain, so the history and
+    monitoring marts here compare fresh fits (tests/python/test_cadence.py covers reuse); the model_runs
+    versions are those of model_metrics_history."""
+    runs = sequence.warehouse.frame(
+        """
+        select runs.*, metrics.model_version as metrics_version
+        from history.model_runs as runs
+        inner join history.model_metrics_history as metrics using (as_of_date, model_name)
+        order by as_of_date, model_name
+        """
+    )
+    assert len(runs) == 3 * len(DATES)
+    assert (runs["action"] == "trained").all()
+    assert (runs["model_version"] == runs["metrics_version"]).all()
+    first = pd.to_datetime(runs["as_of_date"]).dt.date == DATES[0]
+    assert runs.loc[first, "reason"].str.startswith("no stored model").all()
+    assert runs.loc[~first, "reason"].str.startswith("due: the stored model is 30 days old").all()
+    assert runs.groupby("model_name")["model_version"].nunique().eq(len(DATES)).all()
+
+
 def test_history_and_monitoring_tests_pass_on_the_unchanged_sequence(sequence: Sequence):
     """Every test of the history and monitoring models passes (warnings allowed): no alert at error."""
     assert sequence.tests.returncode == 0, sequence.tests.output[-4000:]
