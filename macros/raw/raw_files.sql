@@ -181,7 +181,8 @@
     {%- set names = raw_rejects_tables(table_name) -%}
     drop table if exists temp.main.{{ names.errors }};
     drop table if exists temp.main.{{ names.scans }};
-    {%- for file in table_files.files %}
+    {#- an incremental build scans only the files it loads (macros/raw/incremental.sql) -#}
+    {%- for file in raw_files_to_load(table_files.files) %}
     select count(*) from read_csv(
         {{ sql_string(file) }},
         header = true, all_varchar = true, strict_mode = true,

@@ -327,6 +327,14 @@
     {%- set columns = contract.columns -%}
     {%- set relation = raw_relation(source_name, table_name) if execute else {'format': none, 'reader': none, 'present': {}} -%}
     {%- set types = raw_source_types(columns, relation.present) -%}
+    {#- incremental (macros/raw/incremental.sql): the files not loaded yet, and the loaded rows of their keys -#}
+    {%- set incremental = execute and is_incremental() -%}
+    {%- if incremental and not contract.key -%}
+        {{ exceptions.raise_compiler_error(
+            'raw table ' ~ source_name ~ '.' ~ table_name ~ ': an incremental base model needs a contract key'
+        ) }}
+    {%- endif -%}
+    {%- set load_files = raw_files_to_load(relation.files) if incremental else relation.files -%}
     {%- set by_name = {} -%}
     {%- for column in columns -%}
         {%- do by_name.update({column.name: column}) -%}
@@ -361,12 +369,33 @@ raw_source as not materialized (
     {%- endif %}
 ),
 
-raw_keyed as not materialized (
+raw_hashed as not materialized (
     select
         *,
         {{ raw_record }} as raw_record,
         hash({{ key_parts | join(', ') if key_parts else raw_record }}) as key_hash
     from raw_source
+),
+
+raw_keyed as not materialized (
+    select * from raw_hashed
+    {%- if incremental %}
+    {#- the new files, and the rows of the loaded files that share a key with a new row (same hash) -#}
+    {%- if load_files %}
+    where
+        _raw_file in ({% for file in load_files %}{{ sql_string(file) }}{{ ', ' if not loop.last }}{% endfor %})
+        or (
+            {% for part in key_parts %}({{ part }}) is not null and {% endfor %}key_hash in (
+                select new_rows.key_hash from raw_hashed as new_rows
+                where new_rows._raw_file in (
+                    {%- for file in load_files %}{{ sql_string(file) }}{{ ', ' if not loop.last }}{% endfor -%}
+                )
+            )
+        )
+    {%- else %}
+    where false
+    {%- endif %}
+    {%- endif %}
 ),
 
 raw_repeated_keys as materialized (
@@ -418,7 +447,7 @@ raw_parsed as not materialized (
 ),
 
 raw_malformed as (
-    {%- if relation.format == 'csv' and with_malformed %}
+    {%- if relation.format == 'csv' and with_malformed and load_files %}
     {{ raw_malformed_lines(table_name) }}
     {%- else %}
     select

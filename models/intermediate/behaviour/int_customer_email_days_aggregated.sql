@@ -5,15 +5,44 @@
 -- sent, on the day of its first delivered, open or click event as delivered (an open or click proves
 -- delivery), and on the days of its first open and first click as opened and clicked: as of any date,
 -- an email is sent, delivered, opened or clicked exactly when that day lies before it.
+-- Incremental: every day of the affected customers is summed again from all their events; a customer
+-- is affected when an event or a stored day of theirs lies in the window (incremental_window_start:
+-- the latest day held minus incremental_lookback_days).
+{{ config(
+    materialized='incremental', incremental_strategy='keys_and_window', unique_key='customer_id',
+    incremental_window_column='activity_date'
+) }}
+{%- set affected_customers = "customer_id in (select affected_customers.customer_id from affected_customers)" %}
+
 with
 
+{% if is_incremental() -%}
+affected_customers as materialized (
+    select customer_id
+    from {{ ref('int_email_events_identified') }}
+    where
+        customer_id is not null
+        and occurred_at >= {{ incremental_window_start(this, 'activity_date') }}
+    union
+    select customer_id
+    from {{ this }}
+    where activity_date >= {{ incremental_window_start(this, 'activity_date') }}
+),
+
+{% endif -%}
 -- the events are imported once per use: DuckDB would copy a CTE that is read more than once
 email_events as (
     select * from {{ ref('int_email_events_identified') }}
+    {%- if is_incremental() %}
+    where {{ affected_customers }}
+    {%- endif %}
 ),
 
 email_events_by_day as (
     select * from {{ ref('int_email_events_identified') }}
+    {%- if is_incremental() %}
+    where {{ affected_customers }}
+    {%- endif %}
 ),
 
 emails as (

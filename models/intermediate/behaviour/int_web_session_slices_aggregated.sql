@@ -11,7 +11,12 @@
 -- the first event's. Where that is ambiguous (two events at the earliest time, two customers or
 -- leads, a first event without a device: is_resolved_from_events), the post-hook sets the first_*
 -- columns from the slice's events in the full order (resolve_web_session_slices; usually no slice).
-{{ config(post_hook="{{ resolve_web_session_slices(this) }}") }}
+-- Incremental: the slices from incremental_window_start (the latest day held minus
+-- incremental_lookback_days) are rebuilt from their events (macros/raw/incremental.sql).
+{{ config(
+    materialized='incremental', incremental_strategy='keys_and_window', incremental_window_column='slice_start_at',
+    post_hook="{{ resolve_web_session_slices(this) }}"
+) }}
 {%- set event_types = web_session_event_types() %}
 {%- set first_event_columns = ['page_url', 'utm_source', 'utm_medium', 'utm_campaign', 'device_type'] %}
 
@@ -19,6 +24,9 @@ with
 
 web_events as (
     select * from {{ ref('int_web_events_identified') }}
+    {%- if is_incremental() %}
+    where occurred_at >= {{ incremental_window_start(this, 'slice_start_at') }}
+    {%- endif %}
 ),
 
 visitor_events as (

@@ -7,21 +7,53 @@
 -- first slice that has one. identified_customers / identified_leads are 0 or 1 from the slices'
 -- smallest and largest ids; when these differ (a shared device: is_counted_from_events), the post-hook
 -- counts the distinct ids of the session's events (count_web_session_identities).
-{{ config(post_hook="{{ count_web_session_identities(this) }}") }}
+-- Incremental: every session of the affected visitors is stitched again from all their slices; a
+-- visitor is affected when a slice or a stored session of theirs lies in the window
+-- (incremental_window_start: the latest day held minus incremental_lookback_days).
+{{ config(
+    materialized='incremental', incremental_strategy='keys_and_window', unique_key=['visitor_type', 'visitor_id'],
+    incremental_window_column='session_ended_at', post_hook="{{ count_web_session_identities(this) }}"
+) }}
+{%- set affected_visitors = "(visitor_type, visitor_id) in (select visitor_type, visitor_id from affected_visitors)" %}
 
 with
 
+{% if is_incremental() -%}
+affected_visitors as materialized (
+    select
+        visitor_type,
+        visitor_id
+    from {{ ref('int_web_session_slices_aggregated') }}
+    where slice_start_at >= {{ incremental_window_start(this, 'session_ended_at') }}
+    union
+    select
+        visitor_type,
+        visitor_id
+    from {{ this }}
+    where session_ended_at >= {{ incremental_window_start(this, 'session_ended_at') }}
+),
+
+{% endif -%}
 -- the slices are imported once per use: DuckDB would copy a CTE that is read more than once
 slices as (
     select * from {{ ref('int_web_session_slices_aggregated') }}
+    {%- if is_incremental() %}
+    where {{ affected_visitors }}
+    {%- endif %}
 ),
 
 previous_slices as (
     select * from {{ ref('int_web_session_slices_aggregated') }}
+    {%- if is_incremental() %}
+    where {{ affected_visitors }}
+    {%- endif %}
 ),
 
 session_slices as (
     select * from {{ ref('int_web_session_slices_aggregated') }}
+    {%- if is_incremental() %}
+    where {{ affected_visitors }}
+    {%- endif %}
 ),
 
 slice_starts as (

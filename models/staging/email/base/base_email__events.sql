@@ -1,5 +1,10 @@
-{{ config(materialized='table', pre_hook="{{ raw_rejects_scan('email_events') }}") }}
+{{ config(
+    materialized='incremental', incremental_strategy='delete+insert', unique_key='event_id',
+    pre_hook="{{ raw_rejects_scan('email_events') }}"
+) }}
 
+-- incremental: the raw files not loaded yet, and the loaded rows that share an event_id with them
+-- (duplicate detection as in a full build; macros/raw/incremental.sql)
 -- the cross-source rule (an event before its customer was created) is int_email_events_checked's
 with
 

@@ -1,0 +1,79 @@
+{#-
+    Incremental refresh of the event models (README, "Incremental refresh").
+
+    Raw event files arrive as a directory of daily files (`<raw_data_dir>/web_events/2024-12-01.parquet`,
+    any names; see macros/raw/raw_files.sql). A file is loaded once: an incremental build of a base model
+    reads the files whose rows are not yet in it (by `_raw_file`), and from the files already loaded only
+    the rows whose contract key hashes like a new row's, so that duplicate detection (duplicate_row,
+    duplicate_key) sees every row of a key exactly as a full build does; those keys are then replaced
+    (delete+insert by the contract key).
+
+    Downstream models rebuild a window: the days from `incremental_lookback_days` before the latest day
+    they hold (incremental_window_start), and per affected visitor or customer everything that depends
+    on those days (strategy keys_and_window). Events dated before the window that arrive later are only
+    picked up by a full refresh.
+-#}
+
+
+{#- The files of a base model's table not yet loaded into it (all of `files` unless incremental). -#}
+{% macro raw_files_to_load(files) -%}
+    {%- if not (execute and is_incremental()) -%}
+        {{ return(files) }}
+    {%- endif -%}
+    {%- set loaded = run_query('select distinct _raw_file from ' ~ this ~ ' where _raw_file is not null') -%}
+    {%- set loaded_files = loaded.columns[0].values() | list -%}
+    {{ return(files | reject('in', loaded_files) | list) }}
+{%- endmacro %}
+
+
+{#-
+    The first instant of the window an incremental model rebuilds, as a scalar subquery on `relation`:
+    midnight of the latest day of `column` minus var `incremental_lookback_days` days (-infinity when
+    the relation is empty: everything is rebuilt).
+-#}
+{% macro incremental_window_start(relation, column) -%}
+    (
+        select
+            coalesce(
+                cast(cast(max({{ column }}) as date) - {{ var('incremental_lookback_days') | int }} as timestamp),
+                cast('-infinity' as timestamp)
+            )
+        from {{ relation }}
+    )
+{%- endmacro %}
+
+
+{#-
+    Incremental strategy `keys_and_window` (config incremental_strategy='keys_and_window'): deletes the
+    target's rows whose unique_key (optional) is in the new batch or whose `incremental_window_column`
+    lies in the window (incremental_window_start), then inserts the batch. A model using it rebuilds
+    in its batch everything of the keys it touches, so rows that vanished are deleted too.
+-#}
+{% macro get_incremental_keys_and_window_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set batch = arg_dict['temp_relation'] -%}
+    {%- set unique_key = arg_dict['unique_key'] -%}
+    {%- set keys = ([unique_key] if unique_key is string else unique_key) if unique_key else [] -%}
+    {%- set window_column = config.get('incremental_window_column') -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    {%- if not keys and not window_column -%}
+        {{ exceptions.raise_compiler_error(
+            'incremental strategy keys_and_window needs a unique_key or incremental_window_column: ' ~ this
+        ) }}
+    {%- endif -%}
+    delete from {{ target }} as target_rows
+    where
+        {%- if keys %}
+        exists (
+            select 1 from {{ batch }} as batch_rows
+            where {% for key in keys %}batch_rows.{{ key }} = target_rows.{{ key }}{{ ' and ' if not loop.last }}{% endfor %}
+        )
+        {%- else %}
+        false
+        {%- endif %}
+        {%- if window_column %}
+        or target_rows.{{ window_column }} >= {{ incremental_window_start(target, window_column) }}
+        {%- endif %};
+    insert into {{ target }} ({{ columns }})
+    select {{ columns }} from {{ batch }}
+{%- endmacro %}
