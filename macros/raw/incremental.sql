@@ -15,13 +15,36 @@
 -#}
 
 
-{#- The files of a base model's table not yet loaded into it (all of `files` unless incremental). -#}
-{% macro raw_files_to_load(files) -%}
+{#- The materialization of the event models: incremental with var incremental_refresh, else table. -#}
+{% macro event_materialization() -%}
+    {{ return('incremental' if var('incremental_refresh') else 'table') }}
+{%- endmacro %}
+
+
+{#-
+    The files of a base model's table (`table_name`) not yet loaded into it: all of `files` unless
+    incremental. An incremental build needs a directory of files (a single file changes under the same
+    name), and fails naming a loaded file that is gone (its rows would stay, or their keys' verdicts move).
+-#}
+{% macro raw_files_to_load(table_name, files) -%}
     {%- if not (execute and is_incremental()) -%}
         {{ return(files) }}
     {%- endif -%}
+    {%- for entry in raw_inventory() if entry.table == table_name and entry.layout != 'directory' -%}
+        {{ exceptions.raise_compiler_error(
+            "incremental_refresh: raw table '" ~ table_name ~ "' is the single file " ~ entry.file
+            ~ "; an incremental build loads a directory " ~ raw_data_dir() ~ "/" ~ table_name
+            ~ "/ of daily files (README, Incremental refresh), or set incremental_refresh: false"
+        ) }}
+    {%- endfor -%}
     {%- set loaded = run_query('select distinct _raw_file from ' ~ this ~ ' where _raw_file is not null') -%}
     {%- set loaded_files = loaded.columns[0].values() | list -%}
+    {%- for file in loaded_files if file not in files -%}
+        {{ exceptions.raise_compiler_error(
+            "incremental_refresh: raw table '" ~ table_name ~ "': the loaded file " ~ file ~ " is gone; "
+            ~ "restore it, or rebuild from the files present with `dbt build --full-refresh`"
+        ) }}
+    {%- endfor -%}
     {{ return(files | reject('in', loaded_files) | list) }}
 {%- endmacro %}
 

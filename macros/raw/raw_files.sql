@@ -182,7 +182,7 @@
     drop table if exists temp.main.{{ names.errors }};
     drop table if exists temp.main.{{ names.scans }};
     {#- an incremental build scans only the files it loads (macros/raw/incremental.sql) -#}
-    {%- for file in raw_files_to_load(table_files.files) %}
+    {%- for file in raw_files_to_load(table_name, table_files.files) %}
     select count(*) from read_csv(
         {{ sql_string(file) }},
         header = true, all_varchar = true, strict_mode = true,

@@ -334,7 +334,7 @@
             'raw table ' ~ source_name ~ '.' ~ table_name ~ ': an incremental base model needs a contract key'
         ) }}
     {%- endif -%}
-    {%- set load_files = raw_files_to_load(relation.files) if incremental else relation.files -%}
+    {%- set load_files = raw_files_to_load(table_name, relation.files) if incremental else relation.files -%}
     {%- set by_name = {} -%}
     {%- for column in columns -%}
         {%- do by_name.update({column.name: column}) -%}

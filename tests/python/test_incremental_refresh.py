@@ -113,7 +113,7 @@ def builds(demo_s: DemoData, tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("incremental")
     raw_dir = root / "raw"
     split = split_into_daily_files(demo_s.raw_dir, raw_dir)
-    dbt_vars = {"as_of_date": AS_OF_DATE}
+    dbt_vars = {"as_of_date": AS_OF_DATE, "incremental_refresh": True}
     full = run_dbt(SELECTION, raw_dir=raw_dir, work_dir=root / "full", dbt_vars=dbt_vars)
     # the same directory (the quarantine names the files), without day N's files, then with them again
     held = root / "held"
@@ -196,3 +196,28 @@ def test_full_build_equals_incremental_build_table_by_table(builds: dict) -> Non
         "main.dq_source_reconciliation",
         "main.customer_features",
     } <= names
+
+
+def test_an_incremental_build_fails_on_a_single_file_or_a_loaded_file_gone(
+    builds: dict, tmp_path: Path
+) -> None:
+    raw_dir, work_dir = builds["day_files"][0].parents[1], builds["root"] / "incremental"
+    dbt_vars = {"as_of_date": AS_OF_DATE, "incremental_refresh": True}
+    compile_base = ["compile", "--select", "base_web__events"]
+    day_file = builds["day_files"][0]
+    moved = tmp_path / day_file.name
+    day_file.rename(moved)
+    try:
+        gone = run_dbt(compile_base, raw_dir=raw_dir, work_dir=work_dir, dbt_vars=dbt_vars, check=False)
+    finally:
+        moved.rename(day_file)
+    assert gone.returncode != 0
+    assert f"the loaded file {day_file} is gone" in gone.output
+    assert "--full-refresh" in gone.output
+    # the same tables, web_events as one file: its content could change under the same name
+    single = tmp_path / "raw"
+    shutil.copytree(raw_dir, single, ignore=shutil.ignore_patterns("web_events"))
+    shutil.copy(day_file, single / "web_events.csv")
+    one_file = run_dbt(compile_base, raw_dir=single, work_dir=work_dir, dbt_vars=dbt_vars, check=False)
+    assert one_file.returncode != 0
+    assert f"raw table 'web_events' is the single file {single / 'web_events.csv'}" in one_file.output

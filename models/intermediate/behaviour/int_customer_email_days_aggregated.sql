@@ -9,7 +9,7 @@
 -- is affected when an event or a stored day of theirs lies in the window (incremental_window_start:
 -- the latest day held minus incremental_lookback_days).
 {{ config(
-    materialized='incremental', incremental_strategy='keys_and_window', unique_key='customer_id',
+    materialized=event_materialization(), incremental_strategy='keys_and_window', unique_key='customer_id',
     incremental_window_column='activity_date'
 ) }}
 {%- set affected_customers = "customer_id in (select affected_customers.customer_id from affected_customers)" %}

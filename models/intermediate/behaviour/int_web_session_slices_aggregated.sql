@@ -14,7 +14,7 @@
 -- Incremental: the slices from incremental_window_start (the latest day held minus
 -- incremental_lookback_days) are rebuilt from their events (macros/raw/incremental.sql).
 {{ config(
-    materialized='incremental', incremental_strategy='keys_and_window', incremental_window_column='slice_start_at',
+    materialized=event_materialization(), incremental_strategy='keys_and_window', incremental_window_column='slice_start_at',
     post_hook="{{ resolve_web_session_slices(this) }}"
 ) }}
 {%- set event_types = web_session_event_types() %}

@@ -11,7 +11,7 @@
 -- visitor is affected when a slice or a stored session of theirs lies in the window
 -- (incremental_window_start: the latest day held minus incremental_lookback_days).
 {{ config(
-    materialized='incremental', incremental_strategy='keys_and_window', unique_key=['visitor_type', 'visitor_id'],
+    materialized=event_materialization(), incremental_strategy='keys_and_window', unique_key=['visitor_type', 'visitor_id'],
     incremental_window_column='session_ended_at', post_hook="{{ count_web_session_identities(this) }}"
 ) }}
 {%- set affected_visitors = "(visitor_type, visitor_id) in (select visitor_type, visitor_id from affected_visitors)" %}

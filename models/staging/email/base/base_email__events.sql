@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental', incremental_strategy='delete+insert', unique_key='event_id',
+    materialized=event_materialization(), incremental_strategy='delete+insert', unique_key='event_id',
     pre_hook="{{ raw_rejects_scan('email_events') }}"
 ) }}
 
