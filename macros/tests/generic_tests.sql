@@ -14,6 +14,7 @@
     raw_contract_names: the column holds only table names (part: table) or source names (part: source) of
         the raw contract, or one of `extra_values`.
     is_empty: the model has no rows (each row is a finding, e.g. an orphan consent).
+    column_ranges: the accepted ranges of several columns of a model in one test (below).
 -#}
 
 {% test expression_is_true(model, expression, column_name=none) %}
@@ -98,4 +99,31 @@ group by {{ column_name }}
 
 {% test is_empty(model) %}
 select * from {{ model }}
+{% endtest %}
+
+
+{#-
+    column_ranges: the range checks of a model in one test (instead of one accepted_range per column):
+    `ranges` maps a column to {min_value, max_value} (either optional, inclusive; nulls pass). Each failing
+    row names the column, how many rows are out of its range and the smallest and largest value seen.
+        data_tests: [{column_ranges: {arguments: {ranges: {events: {min_value: 0}, share: {min_value: 0, max_value: 1}}}}}]
+-#}
+{% test column_ranges(model, ranges) %}
+{%- for column_name, bounds in ranges.items() %}
+select
+    '{{ column_name }}' as column_name,
+    count(*) as rows_out_of_range,
+    cast(min({{ column_name }}) as varchar) as smallest_value,
+    cast(max({{ column_name }}) as varchar) as largest_value
+from {{ model }}
+where
+    {{ column_name }} is not null
+    and not (
+        true
+        {%- if bounds.get('min_value') is not none %} and {{ column_name }} >= {{ bounds.min_value }}{% endif %}
+        {%- if bounds.get('max_value') is not none %} and {{ column_name }} <= {{ bounds.max_value }}{% endif %}
+    )
+having count(*) > 0
+{{- '\nunion all' if not loop.last }}
+{%- endfor %}
 {% endtest %}
