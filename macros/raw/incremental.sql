@@ -15,6 +15,24 @@
 -#}
 
 
+{#-
+    Whether an incremental build rebuilds the event models whole: erasure requests exist (an erasure must
+    reach the rows already loaded and everything built from them, and a linked cookie is found over every
+    row; macros/privacy/erasure.sql). The models stay incremental, their batch is then everything.
+-#}
+{% macro incremental_rebuilds_all() -%}
+    {{ return(execute and erasure_is_active()) }}
+{%- endmacro %}
+
+
+{#- Pre-hook of the incremental base models: empties the table when the build rebuilds it whole. -#}
+{% macro incremental_reset() -%}
+    {%- if execute and is_incremental() and incremental_rebuilds_all() -%}
+        delete from {{ this }}
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- The materialization of the event models: incremental with var incremental_refresh, else table. -#}
 {% macro event_materialization() -%}
     {{ return('incremental' if var('incremental_refresh') else 'table') }}
@@ -27,7 +45,7 @@
     name), and fails naming a loaded file that is gone (its rows would stay, or their keys' verdicts move).
 -#}
 {% macro raw_files_to_load(table_name, files) -%}
-    {%- if not (execute and is_incremental()) -%}
+    {%- if not (execute and is_incremental()) or incremental_rebuilds_all() -%}
         {{ return(files) }}
     {%- endif -%}
     {%- for entry in raw_inventory() if entry.table == table_name and entry.layout != 'directory' -%}
@@ -52,9 +70,12 @@
 {#-
     The first instant of the window an incremental model rebuilds, as a scalar subquery on `relation`:
     midnight of the latest day of `column` minus var `incremental_lookback_days` days (-infinity when
-    the relation is empty: everything is rebuilt).
+    the relation is empty or incremental_rebuilds_all: everything is rebuilt).
 -#}
 {% macro incremental_window_start(relation, column) -%}
+    {%- if incremental_rebuilds_all() -%}
+        {{ return("cast('-infinity' as timestamp)") }}
+    {%- endif %}
     (
         select
             coalesce(

@@ -221,3 +221,26 @@ def test_an_incremental_build_fails_on_a_single_file_or_a_loaded_file_gone(
     one_file = run_dbt(compile_base, raw_dir=single, work_dir=work_dir, dbt_vars=dbt_vars, check=False)
     assert one_file.returncode != 0
     assert f"raw table 'web_events' is the single file {single / 'web_events.csv'}" in one_file.output
+
+
+def test_with_erasure_requests_an_incremental_build_rebuilds_the_event_models_whole(
+    builds: dict, tmp_path: Path
+) -> None:
+    # an erasure must reach the rows already loaded: the batch is every file and the window everything
+    raw_dir = tmp_path / "raw"
+    shutil.copytree(builds["day_files"][0].parents[1], raw_dir)
+    (raw_dir / "erasure_requests.csv").write_text(
+        "subject_type,subject_id,email,requested_at\ncustomer,C00000001,,2026-06-01 00:00:00\n"
+    )
+    work_dir = builds["root"] / "incremental"
+    models = ["base_web__events", "int_web_sessions_stitched", "int_customer_email_days_aggregated"]
+    dbt_vars = {"as_of_date": AS_OF_DATE, "incremental_refresh": True}
+    run_dbt(["compile", "--select", *models], raw_dir=raw_dir, work_dir=work_dir, dbt_vars=dbt_vars)
+    batch = _compiled(work_dir, "base_web__events").split("raw_keyed as")[1].split("raw_repeated_keys as")[0]
+    assert "0000-history.csv'" in batch
+    assert f"{builds['day_n']:%Y-%m-%d}.csv'" in batch
+    for model in models[1:]:
+        compiled = _compiled(work_dir, model)
+        assert "cast('-infinity' as timestamp)" in compiled
+        assert "max(session_ended_at)" not in compiled
+        assert "max(activity_date)" not in compiled

@@ -1,6 +1,6 @@
 {{ config(
     materialized=event_materialization(), incremental_strategy='delete+insert', unique_key='event_id',
-    pre_hook="{{ raw_rejects_scan('web_events') }}"
+    pre_hook=["{{ raw_rejects_scan('web_events') }}", "{{ incremental_reset() }}"]
 ) }}
 
 -- incremental: the raw files not loaded yet, and the loaded rows that share an event_id with them
