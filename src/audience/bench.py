@@ -15,12 +15,13 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -259,7 +260,8 @@ def run_peer_bench(
     Steps, each `repeat` times (median wall time, largest peak RSS, children included): the pandas peer
     and the hand-written DuckDB SQL of `peers_dir` (run from there, never copied; skipped when absent),
     then the warehouse on a fresh DuckDB file: the feature path (`+customer_features`, models only) and
-    the full `dbt build` with its tests. dbt keeps its target directory under `work`, so every run but
+    the full `dbt build` with its tests, and an incremental `dbt build` adding the last day before `as_of`
+    (on the input laid out in daily files, after a build of the days before; `daily_layout`). dbt keeps its target directory under `work`, so every run but
     the first parses partially. The input is generated with the peers' `make_test_data.py` when
     `raw_dir` holds no Parquet file. Writes `bench/results/peers-<raw dir name>.json` and `.md`.
     """
@@ -313,9 +315,7 @@ def run_peer_bench(
             run["dbt"] = _dbt_figures(work / "target", run["wall_seconds"])
             runs.append(run)
         steps.append(_step_summary(name, runs))
-    steps.append(
-        {"step": "warehouse incremental day", "skipped": "incremental models not built yet (phase 2)"}
-    )
+    steps.append(_incremental_day_step(raw_dir, work, env, as_of, repeat))
     figures = {
         "input": raw_dir.name,
         "raw_dir": raw,
@@ -334,6 +334,63 @@ def run_peer_bench(
     (results_dir / f"{name}.md").write_text(_peer_markdown(figures))
     print(_peer_markdown(figures))
     return figures
+
+
+EVENT_TABLES = ("web_events", "email_events")
+
+
+def daily_layout(raw_dir: Path, target: Path, day: str) -> list[Path]:
+    """A copy of the Parquet input with the event tables as directories of files (README, "Incremental
+    refresh"): `<table>/0000-history.parquet` (every event not on `day`) and `<table>/<day>.parquet`.
+    Returns the files of `day`."""
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    day_files = []
+    with duckdb.connect() as con:
+        for path in sorted(raw_dir.glob("*.parquet")):
+            table = path.name.split(".")[0].lower()
+            if table not in EVENT_TABLES:
+                shutil.copy2(path, target / path.name)
+                continue
+            (target / table).mkdir()
+            for name, condition in (("0000-history", "<>"), (day, "=")):
+                con.execute(
+                    f"copy (select * from read_parquet('{path}') where cast(occurred_at as date) {condition} "
+                    f"date '{day}') to '{target / table / name}.parquet' (format parquet)"
+                )
+            day_files.append(target / table / f"{day}.parquet")
+    return day_files
+
+
+def _incremental_day_step(raw_dir: Path, work: Path, env: dict, as_of: str, repeat: int) -> dict:
+    """`dbt build` (tests included) with var incremental_refresh after a build of every day but the last
+    before `as_of`, on the input laid out in daily files (daily_layout): the step's figures."""
+    day = (date.fromisoformat(as_of) - timedelta(days=1)).isoformat()
+    daily, held = work / "daily_raw", work / "daily_held"
+    day_files = daily_layout(raw_dir, daily, day)
+    warehouse = work / "incremental.duckdb"
+    env = {**env, "RAW_DATA_DIR": str(daily.resolve()), "WAREHOUSE_PATH": str(warehouse),
+           "DBT_TARGET_PATH": str(work / "target_incremental")}  # fmt: skip
+    dbt_vars = json.dumps({"as_of_date": as_of, "incremental_refresh": True})
+    command = [str(Path(sys.executable).parent / "dbt"), "build", "--vars", dbt_vars]
+    runs = []
+    for _ in range(repeat):
+        for suffix in ("", ".wal"):
+            Path(f"{warehouse}{suffix}").unlink(missing_ok=True)
+        for path in day_files:
+            (held / path.parent.name).mkdir(parents=True, exist_ok=True)
+            path.rename(held / path.parent.name / path.name)
+        for label in ("days before", "incremental day"):
+            run = measure(command, env=env)
+            if run["returncode"] != 0:
+                sys.stderr.write(run["output"][-6000:])
+                raise SystemExit(f"warehouse incremental day ({label}) failed (exit {run['returncode']})")
+            for path in day_files:
+                if not path.exists():
+                    (held / path.parent.name / path.name).rename(path)
+        run["dbt"] = _dbt_figures(work / "target_incremental", run["wall_seconds"])
+        runs.append(run)
+    return _step_summary("warehouse incremental day", runs)
 
 
 def _ratios(steps: list[dict]) -> dict:

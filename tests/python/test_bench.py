@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-from audience.bench import _peer_json, _ratios, measure
+import duckdb
+
+from audience.bench import _peer_json, _ratios, daily_layout, measure
 
 ALLOCATE = "import sys; block = bytearray(200 * 1024 * 1024); sys.exit(int(sys.argv[1]))"
 
@@ -46,3 +49,35 @@ def test_ratios_divide_each_warehouse_step_by_each_peer() -> None:
         "warehouse feature path (models only) / pandas peer": 1.6,
         "warehouse feature path (models only) / duckdb sql reference": 4.0,
     }
+
+
+def test_daily_layout_splits_the_event_tables_into_history_and_the_last_day(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    with duckdb.connect() as con:
+        for table, days in (("web_events", [1, 2, 3, 3]), ("email_events", [3, 1]), ("orders", [3])):
+            con.execute(
+                f"copy (select 'e' || i as event_id, timestamp '2024-12-28 10:00:00' + to_days(day) as occurred_at "
+                f"from unnest({days}) with ordinality as t(day, i)) to '{raw / table}.parquet' (format parquet)"
+            )
+    day_files = daily_layout(raw, tmp_path / "daily", "2024-12-31")
+    daily = tmp_path / "daily"
+    assert day_files == [
+        daily / "email_events" / "2024-12-31.parquet",
+        daily / "web_events" / "2024-12-31.parquet",
+    ]
+    assert sorted(path.relative_to(daily).as_posix() for path in daily.rglob("*.parquet")) == [
+        "email_events/0000-history.parquet",
+        "email_events/2024-12-31.parquet",
+        "orders.parquet",
+        "web_events/0000-history.parquet",
+        "web_events/2024-12-31.parquet",
+    ]
+    with duckdb.connect() as con:
+
+        def count(path: Path) -> int:
+            return con.execute(f"select count(*) from '{path}'").fetchone()[0]
+
+        assert (count(daily / "web_events" / "0000-history.parquet"), count(day_files[1])) == (2, 2)
+        assert (count(daily / "email_events" / "0000-history.parquet"), count(day_files[0])) == (1, 1)
+        assert count(daily / "orders.parquet") == 1
