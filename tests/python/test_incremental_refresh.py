@@ -223,24 +223,34 @@ def test_an_incremental_build_fails_on_a_single_file_or_a_loaded_file_gone(
     assert f"raw table 'web_events' is the single file {single / 'web_events.csv'}" in one_file.output
 
 
-def test_with_erasure_requests_an_incremental_build_rebuilds_the_event_models_whole(
-    builds: dict, tmp_path: Path
-) -> None:
-    # an erasure must reach the rows already loaded: the batch is every file and the window everything
-    raw_dir = tmp_path / "raw"
-    shutil.copytree(builds["day_files"][0].parents[1], raw_dir)
-    (raw_dir / "erasure_requests.csv").write_text(
-        "subject_type,subject_id,email,requested_at\ncustomer,C00000001,,2026-06-01 00:00:00\n"
+def test_an_erasure_request_after_the_load_reaches_the_loaded_rows(builds: dict, tmp_path: Path) -> None:
+    # last in the module: it adds an erasure request to the raw files and builds the incremental warehouse
+    # again, which then rebuilds the event models whole and equals a full build with the request
+    raw_dir = builds["day_files"][0].parents[1]
+    ((customer,),) = builds["full"].query(
+        """select customer_id from staging.base_email__events
+        where reject_reason is null and customer_id is not null and _raw_file like '%0000-history.csv'
+        order by customer_id limit 1"""
     )
-    work_dir = builds["root"] / "incremental"
-    models = ["base_web__events", "int_web_sessions_stitched", "int_customer_email_days_aggregated"]
+    request = raw_dir / "erasure_requests.csv"
+    request.write_text(
+        f"subject_type,subject_id,email,requested_at\ncustomer,{customer},,2026-06-01 00:00:00\n"
+    )
     dbt_vars = {"as_of_date": AS_OF_DATE, "incremental_refresh": True}
-    run_dbt(["compile", "--select", *models], raw_dir=raw_dir, work_dir=work_dir, dbt_vars=dbt_vars)
-    batch = _compiled(work_dir, "base_web__events").split("raw_keyed as")[1].split("raw_repeated_keys as")[0]
-    assert "0000-history.csv'" in batch
-    assert f"{builds['day_n']:%Y-%m-%d}.csv'" in batch
-    for model in models[1:]:
-        compiled = _compiled(work_dir, model)
-        assert "cast('-infinity' as timestamp)" in compiled
-        assert "max(session_ended_at)" not in compiled
-        assert "max(activity_date)" not in compiled
+    try:
+        full = run_dbt(SELECTION, raw_dir=raw_dir, work_dir=tmp_path / "full", dbt_vars=dbt_vars)
+        incremental = run_dbt(
+            SELECTION, raw_dir=raw_dir, work_dir=builds["root"] / "incremental", dbt_vars=dbt_vars
+        )
+    finally:
+        request.unlink()
+    compiled = _compiled(builds["root"] / "incremental", "int_web_sessions_stitched")
+    assert "max(session_ended_at)" not in compiled
+    diff = diff_warehouses(full.warehouse, incremental.warehouse, threads=1)
+    assert diff.is_equal, diff.report()
+    for base in ("staging.base_email__events", "staging.base_web__events"):
+        assert incremental.query(f"select count(*) from {base} where customer_id = '{customer}'") == [(0,)]
+    (erased,) = incremental.query(
+        "select count(*) from staging.base_email__events where reject_reason = 'erased'"
+    )
+    assert erased[0] > 0
