@@ -16,6 +16,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SCALE ?= S
 SEED ?= 42
+# the dbt target of `make run`: duckdb (default) or spark (issue 14: `make run TARGET=spark`)
+TARGET ?= duckdb
 
 export RAW_DATA_DIR ?= data/raw
 export TRUTH_DATA_DIR ?= data/truth
@@ -23,7 +25,7 @@ export WAREHOUSE_PATH ?= data/warehouse.duckdb
 export DBT_PROFILES_DIR := $(CURDIR)
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: setup python data run test lint pytest browser bench clean
+.PHONY: setup python data run test lint pytest browser bench clean spark-setup test-spark
 
 ## setup: the virtualenv with the pinned dependencies (requirements.lock) and our package, editable
 ## (recreated when PYTHON names another Python version than the venv's)
@@ -59,12 +61,17 @@ data: setup
 ## the erasure sweep (after publish: the published copy must be the erased build), the HTML segment report
 ## and a short summary of what was built
 run: data
+ifeq ($(TARGET),spark)
+	$(MAKE) --no-print-directory spark-setup
+	$(BIN)/audience pipeline --target spark
+else
 	mkdir -p $(dir $(WAREHOUSE_PATH))
 	$(BIN)/dbt build
 	$(BIN)/audience publish
 	$(BIN)/audience erase  # after a new erasure request: purge exports and old published copies, compact (README "Erasure")
 	$(BIN)/audience report
 	$(BIN)/audience summary
+endif
 
 ## test: every test: ruff, sqlfluff, pytest (unit tests, real dbt builds on fixtures and demo data,
 ## the semantic layer, `dbt docs generate`, and the report in headless Chromium)
@@ -80,8 +87,8 @@ browser:
 	else echo "chromium is missing and cannot be installed here: the browser test will say so"; fi
 
 lint: setup
-	$(BIN)/ruff check src tests python_models
-	$(BIN)/ruff format --check src tests python_models
+	$(BIN)/ruff check src tests python_models orchestration
+	$(BIN)/ruff format --check src tests python_models orchestration
 	RAW_DATA_DIR=tests/fixtures/raw_minimal WAREHOUSE_PATH=$$(mktemp -d)/lint.duckdb \
 		$(BIN)/sqlfluff lint models analyses tests/dbt
 
@@ -108,3 +115,14 @@ endif
 
 clean:
 	rm -rf target logs data/warehouse.duckdb
+
+## ---------- Spark (issue 14; README "Running on Apache Spark")
+## spark-setup: the `.[spark]` extra (dbt-spark with the session method, PySpark 4) in the venv; Java 17
+spark-setup: setup
+	@$(BIN)/python -c 'import pyspark, dbt.adapters.spark' 2>/dev/null || \
+		$(BIN)/pip install --quiet --constraint requirements.lock --editable '.[dev,spark]'
+	@command -v java >/dev/null || { echo "Spark needs Java 17 (java not found on PATH)" >&2; exit 1; }
+
+## test-spark: the Spark test (tests/python/test_spark.py): the scorer slice on local Spark against DuckDB
+test-spark: spark-setup
+	$(BIN)/pytest tests/python/test_spark.py -m spark

@@ -56,6 +56,13 @@
     time_bucket(interval {{ session_timeout_minutes() }} minute, {{ ts }}, timestamp '2000-01-01 00:00:00')
 {%- endmacro %}
 
+{#- Spark (issue 14): the same buckets, counted in microseconds since the epoch (a midnight too). -#}
+{% macro spark__web_session_slice_start(ts) -%}
+    timestamp_micros(
+        unix_micros({{ ts }}) - pmod(unix_micros({{ ts }}), {{ session_timeout_minutes() * 60 * 1000000 }})
+    )
+{%- endmacro %}
+
 {% macro default__web_session_slice_start(ts) -%}
     {{ exceptions.raise_compiler_error('web_session_slice_start: no implementation for ' ~ target.type) }}
 {%- endmacro %}

@@ -29,7 +29,7 @@
         kept_categories as (
             select
                 source_feature,
-                list(category) as categories
+                {{ collect_list('category') }} as categories
             from feature_params
             where transform = 'one_hot' and category != '__other__'
             group by source_feature
@@ -67,9 +67,9 @@
                         then cast(
                             case
                                 when feature_params.category = '__other__'
-                                    then not list_contains(
-                                        coalesce(kept_categories.categories, []), typed_values.category_value
-                                    )
+                                    then not {{ list_contains_value(
+                                        'kept_categories.categories', 'typed_values.category_value'
+                                    ) }}
                                 else typed_values.category_value = feature_params.category
                             end as double
                         )
@@ -106,15 +106,15 @@
     select
         {{ id_column }} as scored_id,
         '{{ feature_name }}' as source_feature,
-        cast({{ adapter.quote(feature_name) }} as varchar) as raw_value
+        cast({{ adapter.quote(feature_name) }} as {{ text_type() }}) as raw_value
     from {{ features }}
     {{- "\n    union all" if not loop.last }}
     {%- endfor %}
     {%- if not feature_names %}
     select
-        cast(null as varchar) as scored_id,
-        cast(null as varchar) as source_feature,
-        cast(null as varchar) as raw_value
+        cast(null as {{ text_type() }}) as scored_id,
+        cast(null as {{ text_type() }}) as source_feature,
+        cast(null as {{ text_type() }}) as raw_value
     where false
     {%- endif %}
 {%- endmacro %}

@@ -133,6 +133,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     scan.add_argument("--schema", action="append", help="schema to scan (repeatable; default: main)")
 
+    # ---------- Spark scale-out (issue 14): the fit on a sample outside dbt, and the steps on either engine
+    fit = commands.add_parser(
+        "fit",
+        help="Spark: fit the dbt Python models on a fixed-seed sample read from Spark, write the model tables",
+    )
+    fit.add_argument("--target", default="spark", help="the dbt target (profiles.yml) of the Spark session")
+    fit.add_argument(
+        "--max-rows", type=int, help="rows per id family read to the driver (default var spark_fit_max_rows)"
+    )
+    fit.add_argument("--seed", type=int, help="sample seed (default var spark_fit_seed)")
+    fit.add_argument(
+        "--target-path", help="dbt's target dir with manifest.json (default DBT_TARGET_PATH or target)"
+    )
+    fit.add_argument(
+        "--bridge-from",
+        help="a DuckDB warehouse file: copy the fit's input tables from it to Spark first (marts not built on Spark yet)",
+    )
+    pipe = commands.add_parser("pipeline", help="the build's steps in order on a target (duckdb: dbt build)")
+    pipe.add_argument("--target", default="duckdb", choices=["duckdb", "spark"])
+
     args = parser.parse_args(argv)
     if args.command == "generate":
         from audience.generate import generate
@@ -195,6 +215,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_bench(scale=args.scale, seed=args.seed, with_tests=not args.no_tests)
     elif args.command == "sync":
         return _sync(args)
+    elif args.command == "fit":
+        return _fit(args)
+    elif args.command == "pipeline":
+        from audience.spark.pipeline import run as run_pipeline
+
+        return run_pipeline(args.target)
     elif args.command == "diff-warehouses":
         from audience.warehouse_diff import run as run_diff
 
@@ -204,6 +230,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.command == "pii-scan":
         return _pii_scan(args)
     return 0
+
+
+def _fit(args: argparse.Namespace) -> int:
+    """`audience fit`: parse the project for the target (the manifest gives the models and settings), fit."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    from audience.project import project_vars
+    from audience.spark.fit import main_fit
+
+    target_path = Path(args.target_path or os.environ.get("DBT_TARGET_PATH", "target"))
+    parsed = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "parse",
+            "--target",
+            args.target,
+            "--target-path",
+            str(target_path),
+        ]
+    )
+    if parsed.returncode != 0:
+        return parsed.returncode
+    settings = project_vars()
+    return main_fit(
+        target_path,
+        Path(os.environ["DBT_PROFILES_DIR"]) if os.environ.get("DBT_PROFILES_DIR") else None,
+        args.target,
+        max_rows=args.max_rows or int(settings["spark_fit_max_rows"]),
+        seed=args.seed if args.seed is not None else int(settings["spark_fit_seed"]),
+        bridge_from=Path(args.bridge_from) if args.bridge_from else None,
+    )
 
 
 def _sync(args: argparse.Namespace) -> int:

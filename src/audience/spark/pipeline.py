@@ -1,0 +1,72 @@
+"""One entry point for a build on either engine: the steps in order (`audience pipeline --target ...`).
+
+DuckDB: one `dbt build` (the dbt Python models fit inside dbt). Spark: dbt builds the SQL models (the
+Python models and what reads their per-row outputs are left out with a selector), `audience fit` fits
+on a sample and writes the model tables, and dbt builds the SQL scorers that apply them to every row.
+The step list is plain data, importable without any orchestrator: `orchestration/airflow_dag.py` turns
+it into an Airflow DAG, and a test checks the task list.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+# what reads the per-row outputs of the dbt Python models (assignments, predictions) is not built on
+# Spark; the fit writes the model tables and these SQL models apply them to every row
+SPARK_SCORERS = ("model_coefficients", "customer_segments_sql", "logistic_scores_sql")
+PYTHON_MODELS_SELECTOR = "path:python_models+"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step: a name (the orchestrator's task id), what it does, and its command line."""
+
+    name: str
+    description: str
+    command: tuple[str, ...]
+
+
+def steps(target: str) -> list[Step]:
+    """The steps of a build on `target` (duckdb | spark), in the order they must run."""
+    if target == "duckdb":
+        return [Step("dbt_build", "every model, Python fits included, and every test", ("dbt", "build"))]
+    if target != "spark":
+        raise ValueError(f"unknown target '{target}': duckdb or spark")
+    spark = ("--target", "spark")
+    return [
+        Step(
+            "dbt_seed", "the seeds (reference data, business maps) as Spark tables", ("dbt", "seed", *spark)
+        ),
+        Step(
+            "dbt_build_sql",
+            "the SQL models and their tests, up to the feature marts (not the Python models' consumers)",
+            ("dbt", "build", *spark, "--exclude", PYTHON_MODELS_SELECTOR, "resource_type:seed"),
+        ),
+        Step(
+            "fit_on_sample",
+            "fixed-seed sample of the feature marts to the driver, fit, model tables written to Spark",
+            ("audience", "fit", *spark),
+        ),
+        Step(
+            "dbt_build_scorers",
+            "the SQL scorers: segment and logistic score of every row from the model tables",
+            ("dbt", "build", *spark, "--select", *SPARK_SCORERS),
+        ),
+    ]
+
+
+def run(target: str, *, bin_dir: Path | None = None, env: dict[str, str] | None = None) -> int:
+    """Run the steps of `target` in order with this venv's executables; stops at the first failure."""
+    bin_dir = bin_dir or Path(sys.executable).parent
+    for step in steps(target):
+        command = [str(bin_dir / step.command[0]), *step.command[1:]]
+        print(f"[pipeline] {step.name}: {step.description}", flush=True)
+        code = subprocess.run(command, env={**os.environ, **(env or {})}).returncode
+        if code != 0:
+            print(f"[pipeline] {step.name} failed ({code}): {' '.join(command)}", file=sys.stderr)
+            return code
+    return 0

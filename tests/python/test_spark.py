@@ -1,0 +1,172 @@
+"""The Spark target (issue 14) against the DuckDB build, on the S demo data (2,000 customers, 2,000 leads).
+
+What runs on Spark here (README, "Running on Apache Spark", says why this selection): the feature marts
+DuckDB built are loaded into Spark (audience.spark.bridge), `audience fit --target spark` fits the dbt
+Python models' code on a sample read from Spark and writes the model tables there, and `dbt build
+--target spark` builds the SQL scorers (`model_coefficients`, `customer_segments_sql`,
+`logistic_scores_sql`) with their key and relationship tests. The model tables, segments and scores
+must equal the DuckDB build's: exactly for keys and codes, within 1e-9 for numbers. One Spark slice
+(four JVM starts) is shared by every assert; the test is skipped when pyspark, dbt-spark or Java is
+missing (`make test-spark` installs the `.[spark]` extra first).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import BIN_DIR, PROJECT_DIR, DbtRun, DemoData
+
+from audience.spark.pipeline import SPARK_SCORERS, steps
+
+SPARK_AVAILABLE = (
+    importlib.util.find_spec("pyspark") is not None
+    and importlib.util.find_spec("dbt.adapters.spark") is not None
+    and shutil.which("java") is not None
+)
+needs_spark = pytest.mark.skipif(
+    not SPARK_AVAILABLE, reason="pyspark, dbt-spark or java missing: pip install -e '.[spark]'"
+)
+
+# the inputs of the fit and of the scorers, as the DuckDB build wrote them
+BRIDGED = [
+    "main.customer_features",
+    "main.customer_features_training",
+    "main.customer_propensity_labels",
+    "main.lead_features",
+    "main.lead_conversion_labels",
+    "main.feature_registry",
+    "reference.scoring_economics",
+]
+COMPARED = {
+    "ml.segment_centroids": ["segment_id", "feature"],
+    "ml.segment_scaler_params": ["output_feature"],
+    "ml.scoring_model_coefficients": ["model_name", "output_feature"],
+    "main.model_coefficients": ["model_name", "output_feature"],
+    "main.customer_segments_sql": ["customer_id"],
+    "main.logistic_scores_sql": ["model_name", "scored_id"],
+}
+
+
+# ---------------------------------------------------------------- orchestration (no Spark needed)
+
+
+def _load_dag():
+    spec = importlib.util.spec_from_file_location(
+        "audience_airflow_dag", PROJECT_DIR / "orchestration" / "airflow_dag.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_airflow_dag_lists_the_spark_steps_in_order():
+    dag = _load_dag()
+    assert dag.TASKS == [
+        ("dbt_seed", None),
+        ("dbt_build_sql", "dbt_seed"),
+        ("fit_on_sample", "dbt_build_sql"),
+        ("dbt_build_scorers", "fit_on_sample"),
+    ]
+    if dag.DAG is not None:  # with Airflow installed, the DAG object has the same tasks
+        assert sorted(dag.dag.task_ids) == sorted(name for name, _ in dag.TASKS)
+
+
+def test_pipeline_on_duckdb_is_one_dbt_build_and_spark_leaves_out_the_python_models():
+    assert [step.command for step in steps("duckdb")] == [("dbt", "build")]
+    spark = {step.name: step.command for step in steps("spark")}
+    assert "path:python_models+" in spark["dbt_build_sql"]
+    assert spark["fit_on_sample"][:2] == ("audience", "fit")
+    assert set(SPARK_SCORERS) <= set(spark["dbt_build_scorers"])
+    with pytest.raises(ValueError, match="unknown target"):
+        steps("snowflake")
+
+
+# ---------------------------------------------------------------- the Spark slice
+
+
+def _spark_env(work: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "SPARK_WAREHOUSE_DIR": str(work / "spark-warehouse"),
+        "SPARK_METASTORE_DIR": str(work / "metastore_db"),
+        "DBT_TARGET_PATH": str(work / "target"),
+        "DBT_LOG_PATH": str(work / "logs"),
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "PYSPARK_PYTHON": sys.executable,
+    }
+
+
+def _run(command: list[str], env: dict[str, str], cwd: Path) -> str:
+    proc = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True)
+    output = proc.stdout + proc.stderr
+    if proc.returncode != 0:
+        raise AssertionError(f"{' '.join(command)} failed ({proc.returncode}):\n{output[-6000:]}")
+    return output
+
+
+@pytest.fixture(scope="module")
+def spark_slice(demo_s: DemoData, demo_s_build: DbtRun, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The Spark slice on the DuckDB build's feature marts (two JVM starts: the fit, the dbt build)."""
+    work = tmp_path_factory.mktemp("spark")
+    env = {**_spark_env(work), "RAW_DATA_DIR": str(demo_s.raw_dir)}
+    fit_log = _run(
+        [str(BIN_DIR / "audience"), "fit", "--target", "spark", "--bridge-from", str(demo_s_build.warehouse)],
+        env,
+        PROJECT_DIR,
+    )
+    build_log = _run(
+        [str(BIN_DIR / "dbt"), "build", "--target", "spark", "--select", *SPARK_SCORERS],
+        env,
+        PROJECT_DIR,
+    )
+    # Spark's managed tables are Parquet directories under the warehouse dir: read without a third JVM
+    warehouse = work / "spark-warehouse"
+    tables = {table: warehouse / f"{table.split('.')[0]}.db" / table.split(".")[1] for table in COMPARED}
+    return {"fit_log": fit_log, "build_log": build_log, **tables}
+
+
+def _compare(spark_path: Path, duck: DbtRun, table: str, keys: list[str]) -> None:
+    spark = pd.read_parquet(spark_path)
+    assert not spark.empty, f"{table}: Spark wrote no rows"
+    schema, name = table.split(".")
+    duckdb_frame = duck.frame(f'select * from "{schema}"."{name}"')
+    common = [c for c in duckdb_frame.columns if c not in {"built_at", "model_version"}]
+    assert sorted(spark.columns) == sorted(duckdb_frame.columns), table
+    left = duckdb_frame[common].sort_values(keys).reset_index(drop=True)
+    right = spark[common].sort_values(keys).reset_index(drop=True)
+    assert len(left) == len(right) > 0, f"{table}: {len(left)} rows on DuckDB, {len(right)} on Spark"
+    for column in common:
+        a, b = left[column], right[column]
+        if pd.api.types.is_float_dtype(a) or pd.api.types.is_float_dtype(b):
+            a, b = a.astype(float), b.astype(float)
+            assert ((a - b).abs() <= 1e-9).where(a.notna() & b.notna(), a.isna() == b.isna()).all(), (
+                f"{table}.{column}: largest difference {(a - b).abs().max()}"
+            )
+        else:  # keys and codes exactly; a null is a null on both sides
+            a, b = a.astype(object).where(a.notna(), None), b.astype(object).where(b.notna(), None)
+            assert [str(x) for x in a] == [str(x) for x in b], f"{table}.{column} differs"
+
+
+@needs_spark
+@pytest.mark.spark
+@pytest.mark.dbt
+@pytest.mark.parametrize("table", sorted(COMPARED))
+def test_spark_equals_duckdb(spark_slice, demo_s_build: DbtRun, table: str):
+    _compare(spark_slice[table], demo_s_build, table, COMPARED[table])
+
+
+@needs_spark
+@pytest.mark.spark
+@pytest.mark.dbt
+def test_spark_fit_read_every_row_and_the_scorers_tests_passed(spark_slice):
+    assert "every row" in spark_slice["fit_log"]
+    assert "ERROR" not in spark_slice["build_log"] and "Completed successfully" in spark_slice["build_log"]
+    assert "ERROR=0" in spark_slice["build_log"] and "SKIP=0" in spark_slice["build_log"]
