@@ -158,10 +158,79 @@
 
 
 {#-
-    dbt's cast() on Spark (overrides dbt-spark's): the YAML contracts declare text columns as `varchar`,
-    which Spark accepts only with a length; as a cast target it is Spark's `string`. dbt builds the
-    contract check and the empty-schema query with this macro, so the contracts hold on both engines.
+    The raw reader's typing and quarantine constructs (macros/raw, macros/dq), one pair per construct:
+
+    byte_length(text)           length in bytes (a cheap bound before comparing with short tokens)
+    fail_with(message)          fails the query with the message (a text expression)
+    whole_number_type()         an integer type wide enough for any id stored as a number
+    is_whole_number(number)     whether a float or decimal has no fractional part
+    parse_utc_timestamp(text)   ISO 8601 text to a UTC timestamp (an offset honoured, none = UTC); null when unparseable
+    utc_timestamp(value)        a timestamp with time zone as a UTC timestamp
+    row_hash(expression)        a 64-bit hash of a value (a struct included)
+    struct_literal(fields)      a struct from (name, expression) pairs
+    struct_type(fields)         the type of such a struct, from (name, 'text' | other type) pairs
+    list_type(type)             the type of a list of `type`
+    non_null_list(items, name)  the list of the expressions `items` without the null ones
+    list_concat_of(a, b)        two lists as one
 -#}
-{% macro spark__cast(field, type) -%}
-    cast({{ field }} as {{ 'string' if (type | string | trim | lower) in ('varchar', 'text') else type }})
+{% macro byte_length(text) -%}{{ return(adapter.dispatch('byte_length')(text)) }}{%- endmacro %}
+{% macro duckdb__byte_length(text) -%}strlen({{ text }}){%- endmacro %}
+{% macro spark__byte_length(text) -%}octet_length({{ text }}){%- endmacro %}
+
+{% macro fail_with(message) -%}{{ return(adapter.dispatch('fail_with')(message)) }}{%- endmacro %}
+{% macro duckdb__fail_with(message) -%}error({{ message }}){%- endmacro %}
+{% macro spark__fail_with(message) -%}raise_error({{ message }}){%- endmacro %}
+
+{% macro whole_number_type() -%}{{ return(adapter.dispatch('whole_number_type')()) }}{%- endmacro %}
+{% macro duckdb__whole_number_type() -%}hugeint{%- endmacro %}
+{% macro spark__whole_number_type() -%}decimal(38, 0){%- endmacro %}
+
+{% macro is_whole_number(number) -%}{{ return(adapter.dispatch('is_whole_number')(number)) }}{%- endmacro %}
+{% macro duckdb__is_whole_number(number) -%}({{ number }}) = trunc({{ number }}){%- endmacro %}
+{% macro spark__is_whole_number(number) -%}({{ number }}) = floor({{ number }}){%- endmacro %}
+
+{% macro parse_utc_timestamp(text) -%}{{ return(adapter.dispatch('parse_utc_timestamp')(text)) }}{%- endmacro %}
+{% macro duckdb__parse_utc_timestamp(text) -%}timezone('UTC', try_cast({{ text }} as timestamptz)){%- endmacro %}
+{#- the session time zone is UTC (profiles.yml), so text without an offset reads as UTC -#}
+{% macro spark__parse_utc_timestamp(text) -%}try_cast({{ text }} as timestamp){%- endmacro %}
+
+{% macro utc_timestamp(value) -%}{{ return(adapter.dispatch('utc_timestamp')(value)) }}{%- endmacro %}
+{% macro duckdb__utc_timestamp(value) -%}timezone('UTC', {{ value }}){%- endmacro %}
+{% macro spark__utc_timestamp(value) -%}{{ value }}{%- endmacro %}
+
+{% macro row_hash(expression) -%}{{ return(adapter.dispatch('row_hash')(expression)) }}{%- endmacro %}
+{% macro duckdb__row_hash(expression) -%}hash({{ expression }}){%- endmacro %}
+{% macro spark__row_hash(expression) -%}xxhash64({{ expression }}){%- endmacro %}
+
+{% macro struct_literal(fields) -%}{{ return(adapter.dispatch('struct_literal')(fields)) }}{%- endmacro %}
+{% macro duckdb__struct_literal(fields) -%}
+    { {%- for name, expression in fields %}'{{ name }}': {{ expression }}{{ ', ' if not loop.last }}{% endfor -%} }
 {%- endmacro %}
+{% macro spark__struct_literal(fields) -%}
+    named_struct({%- for name, expression in fields %}'{{ name }}', {{ expression }}{{ ', ' if not loop.last }}{% endfor -%})
+{%- endmacro %}
+
+{% macro struct_type(fields) -%}{{ return(adapter.dispatch('struct_type')(fields)) }}{%- endmacro %}
+{% macro duckdb__struct_type(fields) -%}
+    struct({%- for name, type in fields %}{{ name }} {{ 'varchar' if type == 'text' else type }}{{ ', ' if not loop.last }}{% endfor -%})
+{%- endmacro %}
+{% macro spark__struct_type(fields) -%}
+    struct<{%- for name, type in fields %}{{ name }}: {{ 'string' if type == 'text' else type }}{{ ', ' if not loop.last }}{% endfor -%}>
+{%- endmacro %}
+
+{% macro list_type(type) -%}{{ return(adapter.dispatch('list_type')(type)) }}{%- endmacro %}
+{% macro duckdb__list_type(type) -%}{{ type }}[]{%- endmacro %}
+{% macro spark__list_type(type) -%}array<{{ type }}>{%- endmacro %}
+
+{% macro non_null_list(items, name='item') -%}{{ return(adapter.dispatch('non_null_list')(items, name)) }}{%- endmacro %}
+{% macro duckdb__non_null_list(items, name) -%}
+    list_filter([{{ items | join(', ') }}], lambda {{ name }}: {{ name }} is not null)
+{%- endmacro %}
+{#- no lambda: Spark refuses a subquery (an outlier threshold) inside a higher-order function's arguments -#}
+{% macro spark__non_null_list(items, name) -%}
+    array_compact(array({{ items | join(', ') }}))
+{%- endmacro %}
+
+{% macro list_concat_of(first, second) -%}{{ return(adapter.dispatch('list_concat_of')(first, second)) }}{%- endmacro %}
+{% macro duckdb__list_concat_of(first, second) -%}list_concat({{ first }}, {{ second }}){%- endmacro %}
+{% macro spark__list_concat_of(first, second) -%}concat({{ first }}, {{ second }}){%- endmacro %}

@@ -8,7 +8,16 @@
 
 {#- A plausible address: local@domain.tld, no spaces, one @. Applied to a normalized email. -#}
 {% macro is_valid_email(column) -%}
+    {{ return(adapter.dispatch('is_valid_email')(column)) }}
+{%- endmacro %}
+
+{% macro default__is_valid_email(column) -%}
     regexp_full_match({{ column }}, '[a-z0-9._%+''-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}')
+{%- endmacro %}
+
+{#- Spark (issue 14): the same pattern, anchored; backslash is the escape of Spark's string literals -#}
+{% macro spark__is_valid_email(column) -%}
+    regexp_like({{ column }}, '^[a-z0-9._%+\'-]+@[a-z0-9-]+(\\.[a-z0-9-]+)*\\.[a-z]{2,}$')
 {%- endmacro %}
 
 
@@ -20,8 +29,17 @@
 
 {#- Age in whole years at a date. -#}
 {% macro age_in_years(birth_date, at_date) -%}
+    {{ return(adapter.dispatch('age_in_years')(birth_date, at_date)) }}
+{%- endmacro %}
+
+{% macro default__age_in_years(birth_date, at_date) -%}
     date_diff('year', {{ birth_date }}, {{ at_date }})
         - case when strftime({{ at_date }}, '%m%d') < strftime({{ birth_date }}, '%m%d') then 1 else 0 end
+{%- endmacro %}
+
+{% macro spark__age_in_years(birth_date, at_date) -%}
+    year({{ at_date }}) - year({{ birth_date }})
+        - case when date_format({{ at_date }}, 'MMdd') < date_format({{ birth_date }}, 'MMdd') then 1 else 0 end
 {%- endmacro %}
 
 

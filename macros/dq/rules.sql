@@ -18,10 +18,10 @@
 
 {#- A rejection: the struct {reject_reason, reject_column} a base model carries for a quarantined row. -#}
 {% macro rejection(reason_code, column_name=none) -%}
-    {
-        'reject_reason': '{{ reason_code }}',
-        'reject_column': {{ "'" ~ column_name ~ "'" if column_name else 'cast(null as varchar)' }}
-    }
+    {{ struct_literal([
+        ('reject_reason', "'" ~ reason_code ~ "'"),
+        ('reject_column', "'" ~ column_name ~ "'" if column_name else 'cast(null as ' ~ text_type() ~ ')'),
+    ]) }}
 {%- endmacro %}
 
 
@@ -120,22 +120,19 @@
 -#}
 {% macro value_issues(checks) -%}
     {%- if checks | length == 0 -%}
-        cast(null as struct(column_name varchar, reason_code varchar)[])
+        cast(null as {{ value_issues_type() }})
     {%- else -%}
+        {%- set issues = [] -%}
+        {%- for condition, column_name, reason_code in checks -%}
+            {%- do issues.append(
+                'case when ' ~ condition ~ ' then '
+                ~ struct_literal([('column_name', "'" ~ column_name ~ "'"), ('reason_code', "'" ~ reason_code ~ "'")])
+                ~ ' end'
+            ) -%}
+        {%- endfor -%}
         case
             when {% for condition, _, _ in checks %}({{ condition }}){{ ' or ' if not loop.last }}{% endfor %}
-                then list_filter(
-                    [
-                    {%- for condition, column_name, reason_code in checks %}
-                        case
-                            when {{ condition }}
-                                then {'column_name': '{{ column_name }}', 'reason_code': '{{ reason_code }}'}
-                        end
-                        {{- "," if not loop.last }}
-                    {%- endfor %}
-                    ],
-                    lambda issue: issue is not null
-                )
+                then {{ non_null_list(issues, 'issue') }}
         end
     {%- endif -%}
 {%- endmacro %}
@@ -146,7 +143,7 @@
     {%- if 'cast(null as' in second -%}
         {{ first }}
     {%- else -%}
-        case when ({{ second }}) is null then {{ first }} else list_concat({{ first }}, {{ second }}) end
+        case when ({{ second }}) is null then {{ first }} else {{ list_concat_of(first, second) }} end
     {%- endif -%}
 {%- endmacro %}
 

@@ -41,9 +41,8 @@
     {%- for raw in raw_tables() -%}
         {%- do sources_by_table.update({raw.table: raw.source}) -%}
     {%- endfor -%}
-    {%- set found = run_query('select file from glob(' ~ sql_string(raw_dir ~ '/**') ~ ') order by file') -%}
     {%- set inventory = [] -%}
-    {%- for file in found.columns[0].values() -%}
+    {%- for file in raw_glob(raw_dir) -%}
         {%- set relative_path = file[(raw_dir | length) + 1:] if file.startswith(raw_dir ~ '/') else file -%}
         {%- set parts = relative_path.split('/') -%}
         {%- set match = modules.re.match('^(.+?)[.](csv|csv[.]gz|csv[.]zst|parquet)$', parts[-1] | lower) -%}
@@ -101,8 +100,37 @@
 {%- endmacro %}
 
 
+{#- Every file under the raw directory, sorted (the Spark implementation: macros/raw/spark_raw_reader.sql). -#}
+{% macro raw_glob(raw_dir) -%}
+    {{ return(adapter.dispatch('raw_glob')(raw_dir)) }}
+{%- endmacro %}
+
+{% macro default__raw_glob(raw_dir) -%}
+    {%- set found = run_query('select file from glob(' ~ sql_string(raw_dir ~ '/**') ~ ') order by file') -%}
+    {{ return(found.columns[0].values() | list) }}
+{%- endmacro %}
+
+
+{#- The columns of a reader as (name, DuckDB type name) pairs, `_raw_file` included. -#}
+{% macro raw_describe(reader) -%}
+    {{ return(adapter.dispatch('raw_describe')(reader)) }}
+{%- endmacro %}
+
+{% macro default__raw_describe(reader) -%}
+    {%- set columns = [] -%}
+    {%- for row in run_query('describe select * from ' ~ reader) -%}
+        {%- do columns.append((row[0], row[1])) -%}
+    {%- endfor -%}
+    {{ return(columns) }}
+{%- endmacro %}
+
+
 {#- The table function reading a list of files: every column of every file, plus `_raw_file`. -#}
 {% macro raw_reader(files, format) -%}
+    {{ return(adapter.dispatch('raw_reader')(files, format)) }}
+{%- endmacro %}
+
+{% macro default__raw_reader(files, format) -%}
     {%- set file_list -%}
         [{% for file in files %}{{ sql_string(file) }}{{ ', ' if not loop.last }}{% endfor %}]
     {%- endset -%}
@@ -136,7 +164,7 @@
     {%- for file in table_files.files -%}
         {%- set found = {} -%}
         {%- set file_reader = raw_reader([file], table_files.format) if table_files.files | length > 1 else reader -%}
-        {%- for row in run_query('describe select * from ' ~ file_reader) if row[0] != '_raw_file' -%}
+        {%- for row in raw_describe(file_reader) if row[0] != '_raw_file' -%}
             {%- do found.update({row[0] | trim | lower: {'name': row[0], 'type': row[1] | upper}}) -%}
         {%- endfor -%}
         {%- for column in columns if column.required and column.name not in found -%}
@@ -148,7 +176,7 @@
         {%- endfor -%}
     {%- endfor -%}
     {%- set present = {} -%}
-    {%- for row in run_query('describe select * from ' ~ reader) if row[0] != '_raw_file' -%}
+    {%- for row in raw_describe(reader) if row[0] != '_raw_file' -%}
         {%- if (row[0] | trim | lower) in (columns | map(attribute='name') | list) -%}
             {%- do present.update({row[0] | trim | lower: {'name': row[0], 'type': row[1] | upper}}) -%}
         {%- endif -%}
@@ -171,6 +199,10 @@
     (raw_malformed_lines). Empty for parquet or an absent table.
 -#}
 {% macro raw_rejects_scan(table_name) -%}
+    {{ return(adapter.dispatch('raw_rejects_scan')(table_name)) }}
+{%- endmacro %}
+
+{% macro default__raw_rejects_scan(table_name) -%}
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
@@ -198,6 +230,10 @@
     COLUMNS, MISSING COLUMNS) and raw_text (the line as it is in the file). A SELECT statement.
 -#}
 {% macro raw_malformed_lines(table_name) -%}
+    {{ return(adapter.dispatch('raw_malformed_lines')(table_name)) }}
+{%- endmacro %}
+
+{% macro default__raw_malformed_lines(table_name) -%}
     {%- set names = raw_rejects_tables(table_name) -%}
     select
         scans.file_path as raw_file,

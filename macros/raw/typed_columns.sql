@@ -52,7 +52,7 @@
     {%- set tokens = null_tokens(column) -%}
     {%- if tokens -%}
         case
-            when strlen(trim({{ expression }})) > {{ tokens | map('length') | max }} then trim({{ expression }})
+            when {{ byte_length('trim(' ~ expression ~ ')') }} > {{ tokens | map('length') | max }} then trim({{ expression }})
             when {{ is_one_of('lower(trim(' ~ expression ~ '))', tokens) }} then null
             else nullif(trim({{ expression }}), '')
         end
@@ -85,26 +85,26 @@
     {%- if type == 'varchar' and column.id and (is_float_type(source_type) or source_type.startswith('DECIMAL')) -%}
         {%- set parsed -%}
             case
-                when ({{ value }}) = trunc({{ value }}) then cast(cast({{ value }} as hugeint) as varchar)
-                when ({{ value }}) is not null then error(
-                    {{ where }}: the id ' || cast({{ value }} as varchar)
-                    || ' is not a whole number (an id stored as a number must be whole)'
-                )
+                when {{ is_whole_number(value) }} then cast(cast({{ value }} as {{ whole_number_type() }}) as {{ text_type() }})
+                when ({{ value }}) is not null then {{ fail_with(
+                    where ~ ": the id ' || cast(" ~ value ~ " as " ~ text_type() ~ ")
+                    || ' is not a whole number (an id stored as a number must be whole)'"
+                ) }}
             end
         {%- endset -%}
     {%- elif type == 'varchar' -%}
-        {%- set text = value if source_type == 'VARCHAR' else 'cast(' ~ value ~ ' as varchar)' -%}
+        {%- set text = value if source_type == 'VARCHAR' else 'cast(' ~ value ~ ' as ' ~ text_type() ~ ')' -%}
         {%- set text = 'lower(' ~ text ~ ')' if column.codes or column.open_codes or column.lowercase else text -%}
         {%- set parsed = 'coalesce(' ~ text ~ ', ' ~ sql_string(column.default) ~ ')' if column.default is not none
             else text -%}
     {%- elif type == 'timestamp' and source_type == 'TIMESTAMP' -%}
         {%- set parsed = value -%}
     {%- elif type == 'timestamp' and source_type == 'TIMESTAMP WITH TIME ZONE' -%}
-        {%- set parsed = "timezone('UTC', " ~ value ~ ")" -%}
+        {%- set parsed = utc_timestamp(value) -%}
     {%- elif type == 'timestamp' and source_type == 'DATE' -%}
         {%- set parsed = 'cast(' ~ value ~ ' as timestamp)' -%}
     {%- elif type == 'timestamp' -%}
-        {%- set parsed = "timezone('UTC', try_cast(" ~ value ~ " as timestamptz))" -%}
+        {%- set parsed = parse_utc_timestamp(value) -%}
     {%- elif type == 'date' and source_type.startswith('TIMESTAMP') -%}
         {%- set parsed = 'cast(' ~ value ~ ' as date)' -%}
     {%- elif (type == 'date' and source_type == 'DATE') or (type == 'boolean' and source_type == 'BOOLEAN') -%}
@@ -115,9 +115,10 @@
     {%- if column.required and type != 'varchar' and not (type == source_type | lower) -%}
         case
             when ({{ value }}) is not null and ({{ parsed }}) is null
-                then error(
-                    {{ where }}: cannot parse ''' || cast({{ value }} as varchar) || ''' as {{ column.data_type }}'
-                )
+                then {{ fail_with(
+                    where ~ ": cannot parse ''' || cast(" ~ value ~ " as " ~ text_type() ~ ") || ''' as "
+                    ~ column.data_type ~ "'"
+                ) }}
             else {{ parsed }}
         end
     {%- else -%}
@@ -184,9 +185,9 @@
 {% macro raw_columns_projection(columns, present) -%}
     {%- for column in columns %}
         {% if column.name in present -%}
-            "{{ present[column.name].name }}" as {{ column.name }},
+            {{ adapter.quote(present[column.name].name) }} as {{ column.name }},
         {%- else -%}
-            cast(null as varchar) as {{ column.name }},
+            cast(null as {{ text_type() }}) as {{ column.name }},
         {%- endif -%}
     {%- endfor %}
 {%- endmacro %}
@@ -219,8 +220,8 @@
     {%- else %}
     from (
         select
-            cast(null as varchar) as {{ column.name }},
-            cast(null as varchar) as _raw_file
+            cast(null as {{ text_type() }}) as {{ column.name }},
+            cast(null as {{ text_type() }}) as _raw_file
     ) as no_file
     where false
     {%- endif %}
@@ -313,6 +314,17 @@
     are numbered by file name among identical values, keys ranked by the contract's `latest_by` and then
     the raw values.
 -#}
+{#- The types of a malformed line's record and of the value issues (both engines). -#}
+{% macro raw_line_type() -%}
+    {{ struct_type([('line_number', 'bigint'), ('reject_errors', 'text'), ('raw_text', 'text')]) }}
+{%- endmacro %}
+
+
+{% macro value_issues_type() -%}
+    {{ list_type(struct_type([('column_name', 'text'), ('reason_code', 'text')])) }}
+{%- endmacro %}
+
+
 {% macro typed_raw_rows(source_name, table_name, with_malformed=true) -%}
     {#- every base model depends on the thresholds, whether or not the contract gives it outlier columns -#}
     {%- do ref('stg_raw__outlier_thresholds') -%}
@@ -345,9 +357,7 @@
             source_name, table_name, by_name[name], cleaned_value(name, by_name[name], types[name]), types[name]
         )) -%}
     {%- endfor -%}
-    {%- set raw_record -%}
-        { {%- for column in columns %}'{{ column.name }}': {{ column.name }}{{ ', ' if not loop.last }}{% endfor -%} }
-    {%- endset -%}
+    {%- set raw_record = named_struct(columns | map(attribute='name') | list) -%}
     {%- set parse_checks = [] -%}
     {%- set screen = [] -%}
     {%- for column in columns -%}
@@ -364,7 +374,7 @@ raw_source as not materialized (
     {%- if relation.reader %}
     from {{ relation.reader }}
     {%- else %}
-    from (select cast(null as varchar) as _raw_file) as no_file
+    from (select cast(null as {{ text_type() }}) as _raw_file) as no_file
     where false
     {%- endif %}
 ),
@@ -373,7 +383,7 @@ raw_hashed as not materialized (
     select
         *,
         {{ raw_record }} as raw_record,
-        hash({{ key_parts | join(', ') if key_parts else raw_record }}) as key_hash
+        {{ row_hash(key_parts | join(', ') if key_parts else raw_record) }} as key_hash
     from raw_source
 ),
 
@@ -451,10 +461,10 @@ raw_malformed as (
     {{ raw_malformed_lines(table_name) }}
     {%- else %}
     select
-        cast(null as varchar) as raw_file,
+        cast(null as {{ text_type() }}) as raw_file,
         cast(null as bigint) as line_number,
-        cast(null as varchar) as reject_errors,
-        cast(null as varchar) as raw_text
+        cast(null as {{ text_type() }}) as reject_errors,
+        cast(null as {{ text_type() }}) as raw_text
     where false
     {%- endif %}
 ),
@@ -480,7 +490,7 @@ raw_screened as not materialized (
         {%- endfor %}
         {{ combined_issues('parse_issues', value_issues(screen)) }} as value_issues,
         raw_record,
-        cast(null as struct(line_number bigint, reject_errors varchar, raw_text varchar)) as raw_line,
+        cast(null as {{ raw_line_type() }}) as raw_line,
         _raw_file,
         raw_copy_number,
         is_candidate,
@@ -490,15 +500,13 @@ raw_screened as not materialized (
     union all
     select
         {%- for column in columns %}
-        cast(null as {{ column.data_type }}) as {{ column.name }},
+        {{ cast('null', column.data_type) }} as {{ column.name }},
         {%- endfor %}
-        cast(null as struct(column_name varchar, reason_code varchar)[]) as value_issues,
+        cast(null as {{ value_issues_type() }}) as value_issues,
         null as raw_record,
-        {
-            'line_number': line_number,
-            'reject_errors': reject_errors,
-            'raw_text': raw_text
-        } as raw_line,
+        {{ struct_literal([
+            ('line_number', 'line_number'), ('reject_errors', 'reject_errors'), ('raw_text', 'raw_text')
+        ]) }} as raw_line,
         raw_file as _raw_file,
         1 as raw_copy_number,
         false as is_candidate,
