@@ -73,36 +73,34 @@
 
 
 {#-
-    dbt-spark's seed loader as dbt-spark 1.11 writes it, with one fix: its session method puts text
-    bindings between quotes without escaping, so a value with an apostrophe (`person's`, `Côte d'Ivoire`)
-    breaks the insert. Backslashes and quotes are escaped here (Spark's string literal escapes).
+    dbt-spark's seed loader as dbt-spark 1.11 writes it, with the values written as SQL literals instead
+    of bindings: its session method puts a text binding between quotes without escaping (an apostrophe,
+    `Côte d'Ivoire`, breaks the insert) and turns an empty cell into the text 'None'. Here an empty cell is
+    null and text is escaped (Spark's string literal escapes: backslash).
 -#}
 {% macro spark__load_csv_rows(model, agate_table) -%}
     {%- set batch_size = get_batch_size() -%}
     {%- set column_override = model['config'].get('column_types', {}) -%}
     {%- set statements = [] -%}
     {%- for chunk in agate_table.rows | batch(batch_size) -%}
-        {%- set bindings = [] -%}
-        {%- for row in chunk -%}
-            {%- for value in row -%}
-                {%- do bindings.append(
-                    value | replace('\\', '\\\\') | replace("'", "\\'") if value is string else value
-                ) -%}
-            {%- endfor -%}
-        {%- endfor -%}
         {%- set sql -%}
             insert into {{ this.render() }} values
             {% for row in chunk -%}
                 ({%- for col_name in agate_table.column_names -%}
                     {%- set inferred_type = adapter.convert_type(agate_table, loop.index0) -%}
                     {%- set type = column_override.get(col_name, inferred_type) -%}
-                    cast({{ get_binding_char() }} as {{ type }})
+                    {%- set value = row[loop.index0] -%}
+                    {%- if value is none -%}
+                        cast(null as {{ type }})
+                    {%- else -%}
+                        cast('{{ value | string | replace('\\', '\\\\') | replace("'", "\\'") }}' as {{ type }})
+                    {%- endif -%}
                     {%- if not loop.last %},{% endif -%}
                 {%- endfor -%})
                 {%- if not loop.last %},{% endif %}
             {%- endfor %}
         {%- endset -%}
-        {%- do adapter.add_query(sql, bindings=bindings, abridge_sql_log=True) -%}
+        {%- do adapter.add_query(sql, abridge_sql_log=True) -%}
         {%- if loop.index0 == 0 -%}
             {%- do statements.append(sql) -%}
         {%- endif -%}

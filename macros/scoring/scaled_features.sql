@@ -102,6 +102,27 @@
     `union all` per feature, so the shape is portable.
 -#}
 {% macro feature_values_long(features, id_column, feature_names) -%}
+    {{ return(adapter.dispatch('feature_values_long')(features, id_column, feature_names)) }}
+{%- endmacro %}
+
+{#- Spark (issue 14): one scan with stack() instead of a union of one scan per feature (same rows). -#}
+{% macro spark__feature_values_long(features, id_column, feature_names) -%}
+    {%- if feature_names %}
+    select
+        {{ id_column }} as scored_id,
+        stack(
+            {{ feature_names | length }},
+            {%- for feature_name in feature_names %}
+            '{{ feature_name }}', cast({{ adapter.quote(feature_name) }} as string){{ ',' if not loop.last }}
+            {%- endfor %}
+        ) as (source_feature, raw_value)
+    from {{ features }}
+    {%- else %}
+    {{ default__feature_values_long(features, id_column, feature_names) }}
+    {%- endif %}
+{%- endmacro %}
+
+{% macro default__feature_values_long(features, id_column, feature_names) -%}
     {%- for feature_name in feature_names %}
     select
         {{ id_column }} as scored_id,
