@@ -34,6 +34,30 @@
     (line number and reader error kept). Unchanged for a table without pii columns.
 -#}
 {% macro masked_table_raw_values(values, source_name, table_name) -%}
+    {{ return(adapter.dispatch('masked_table_raw_values')(values, source_name, table_name)) }}
+{%- endmacro %}
+
+{#-
+    Spark (issue 14): the JSON object read as a map of its values' text, the pii keys (and a malformed
+    line's raw_text) masked when not null, written back; values keep their text (a number reads "3").
+-#}
+{% macro spark__masked_table_raw_values(values, source_name, table_name) -%}
+    {%- set pii = pii_column_names(source_name, table_name) + ['raw_text'] -%}
+    {%- if pii | length == 1 -%}
+        {{ values }}
+    {%- else -%}
+        to_json(transform_values(
+            from_json({{ values }}, 'map<string, string>'),
+            (key, value) -> case
+                when value is not null and key in ({% for name in pii %}'{{ name }}'{{ ', ' if not loop.last }}{% endfor %})
+                    then {{ pii_mask() }}
+                else value
+            end
+        ))
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__masked_table_raw_values(values, source_name, table_name) -%}
     {%- set pii = pii_column_names(source_name, table_name) -%}
     {%- if not pii -%}
         {{ values }}

@@ -6,7 +6,7 @@
     * raw_glob: every file under the raw directory (binaryFile listing, recursive; paths returned as the
       raw directory spells them, like DuckDB's glob). Hadoop's listing skips names starting with `.` or
       `_`, so such a file is not listed as unrecognized on Spark.
-    * raw_reader: one temporary view per file (CSV: header, every value as text, RFC 4180 quoting, the
+    * raw_reader: one relation per file (spark_raw_view; CSV: header, every value as text, RFC 4180 quoting, the
       delimiter detected from the header line among comma, semicolon and tab, a BOM removed; PERMISSIVE
       mode with `_corrupt_record`; Parquet: its own types), unioned by column name with `_raw_file`. A CSV
       line with more or fewer fields than the header is never read with shifted values: it is left out
@@ -35,9 +35,13 @@
 {%- endmacro %}
 
 
-{#- The temporary view name of one raw file (stable per file within a run). -#}
+{#-
+    The relation of one raw file: an external table over the file (metadata only, the data stays in the
+    file) and a view on it, in schema `raw_files`. Persistent, not temporary: a persistent view (such as
+    the erasure view `stg_crm__erased_subjects`) may read them.
+-#}
 {% macro spark_raw_view(file) -%}
-    {{ return('raw_file_' ~ local_md5(file)) }}
+    {{ return('raw_files.raw_file_' ~ local_md5(file)) }}
 {%- endmacro %}
 
 
@@ -59,12 +63,14 @@
 {%- endmacro %}
 
 
-{#- Create the temporary view of one raw file; returns its columns (names as in the file). -#}
+{#- Create the relation of one raw file (above); returns its columns (names as in the file). -#}
 {% macro spark_raw_file_view(file, format) -%}
     {%- set view = spark_raw_view(file) -%}
+    {%- do run_query('create schema if not exists raw_files') -%}
     {%- if format == 'parquet' -%}
+        {%- do run_query('drop table if exists ' ~ view) -%}
         {%- do run_query(
-            'create or replace temporary view ' ~ view ~ ' using parquet options (path ' ~ sql_string(file) ~ ')'
+            'create table ' ~ view ~ ' using parquet options (path ' ~ sql_string(file) ~ ')'
         ) -%}
         {%- set columns = [] -%}
         {%- for row in run_query('describe query select * from ' ~ view) -%}
@@ -72,6 +78,8 @@
         {%- endfor -%}
         {{ return(columns) }}
     {%- endif -%}
+    {%- do run_query('drop view if exists ' ~ view) -%}
+    {%- do run_query('drop table if exists ' ~ view ~ '_lines') -%}
     {%- set header = spark_csv_header(file) -%}
     {%- set schema = [] -%}
     {%- for name in header[0] -%}
@@ -79,7 +87,7 @@
     {%- endfor -%}
     {%- do schema.append('`_corrupt_record` string') -%}
     {%- do run_query(
-        'create or replace temporary view ' ~ view ~ '_lines (' ~ schema | join(', ') ~ ') using csv options ('
+        'create table ' ~ view ~ '_lines (' ~ schema | join(', ') ~ ') using csv options ('
         ~ 'path ' ~ sql_string(file) ~ ", header 'true', sep " ~ sql_string(header[1])
         ~ ", quote '\"', escape '\"', mode 'PERMISSIVE', columnNameOfCorruptRecord '_corrupt_record',"
         ~ " multiLine 'true', enforceSchema 'true')"
@@ -87,7 +95,7 @@
     {#- a line is malformed when the reader kept its text; naming a data column keeps the reader from
         pruning to the corrupt-record column alone, which Spark refuses -#}
     {%- do run_query(
-        'create or replace temporary view ' ~ view ~ ' as select *, nvl2(`' ~ header[0][0] ~ '`, _corrupt_record,'
+        'create view ' ~ view ~ ' as select *, nvl2(`' ~ header[0][0] ~ '`, _corrupt_record,'
         ~ ' _corrupt_record) as _malformed_text from ' ~ view ~ '_lines'
     ) -%}
     {{ return(header[0]) }}

@@ -1,37 +1,11 @@
 {#-
-    dbt's `statement` (the one place every query goes through: models, tests, contracts, run_query),
-    as dbt-core 1.11 defines it, with one addition (issue 14): the compiled SQL passes through
-    `sql_dialect`, which is the identity on DuckDB and, on Spark, rewrites a fixed list of pure spellings
-    that have the same meaning on both engines (macro spark__sql_dialect). Everything that differs in
-    meaning is a dispatch macro (macros/engine.sql); this only spares editing every model for syntax.
+    The Spark dialect shim (issue 14): `sql_dialect(sql)` is the identity on DuckDB and, on Spark, rewrites
+    a fixed list of pure spellings that have the same meaning on both engines (spark__sql_dialect below).
+    It is applied where dbt-spark turns SQL into statements: tables and views (create_table_as,
+    create_view_as), the contract check's empty-schema query (get_empty_subquery_sql) and data tests
+    (get_test_sql); each wrapper calls dbt-spark's / dbt's own macro. Everything that differs in meaning
+    is a dispatch macro (macros/engine.sql); this only spares editing every model for syntax.
 -#}
-{%- macro statement(name=None, fetch_result=False, auto_begin=True, language='sql') -%}
-  {%- if execute: -%}
-    {%- set compiled_code = caller() -%}
-    {%- if language == 'sql' -%}
-      {%- set compiled_code = sql_dialect(compiled_code) -%}
-    {%- endif -%}
-
-    {%- if name == 'main' -%}
-      {{ log('Writing runtime {} for node "{}"'.format(language, model['unique_id'])) }}
-      {{ write(compiled_code) }}
-    {%- endif -%}
-    {%- if language == 'sql'-%}
-      {%- set res, table = adapter.execute(compiled_code, auto_begin=auto_begin, fetch=fetch_result) -%}
-    {%- elif language == 'python' -%}
-      {%- set res = submit_python_job(model, compiled_code) -%}
-      {%- set table = None -%}
-    {%- else -%}
-      {% do exceptions.raise_compiler_error("statement macro didn't get supported language") %}
-    {%- endif -%}
-
-    {%- if name is not none -%}
-      {{ store_result(name, response=res, agate_table=table) }}
-    {%- endif -%}
-
-  {%- endif -%}
-{%- endmacro %}
-
 
 {% macro sql_dialect(sql) -%}
     {{ return(adapter.dispatch('sql_dialect')(sql)) }}
@@ -57,9 +31,30 @@
     {{ return(sql) }}
 {%- endmacro %}
 
+{% macro spark__create_table_as(temporary, relation, compiled_code, language='sql') -%}
+    {%- set code = sql_dialect(compiled_code) if language == 'sql' else compiled_code -%}
+    {{ return(dbt.spark__create_table_as(temporary, relation, code, language)) }}
+{%- endmacro %}
+
+
+{% macro spark__create_view_as(relation, sql) -%}
+    {{ return(dbt.spark__create_view_as(relation, sql_dialect(sql))) }}
+{%- endmacro %}
+
+
+{% macro spark__get_empty_subquery_sql(select_sql, select_sql_header=none) -%}
+    {{ return(dbt.default__get_empty_subquery_sql(sql_dialect(select_sql), select_sql_header)) }}
+{%- endmacro %}
+
+
+{% macro spark__get_test_sql(main_sql, fail_calc, warn_if, error_if, limit) -%}
+    {{ return(dbt.default__get_test_sql(sql_dialect(main_sql), fail_calc, warn_if, error_if, limit)) }}
+{%- endmacro %}
+
+
 
 {#-
-    Seeds on Spark: dbt-spark loads seed rows with its own queries (not through `statement`), casting
+    Seeds on Spark: dbt-spark loads seed rows with its own queries (not through the wrappers above), casting
     each value to the seed's `column_types`; their `varchar` is spelled `string` first, then dbt-spark's
     own macro creates the table (and its rows are loaded with the same types).
 -#}
@@ -106,4 +101,23 @@
         {%- endif -%}
     {%- endfor -%}
     {{ return(statements[0]) }}
+{%- endmacro %}
+
+
+{#-
+    engine_session_setup(): the on-run-start hook (dbt_project.yml). On Spark, session SQL functions for
+    DuckDB functions the YAML tests use that Spark lacks under that name: regexp_full_match(text, pattern)
+    (the whole text matches). Nothing on DuckDB.
+-#}
+{% macro engine_session_setup() -%}
+    {{ return(adapter.dispatch('engine_session_setup')()) }}
+{%- endmacro %}
+
+{% macro default__engine_session_setup() -%}
+{%- endmacro %}
+
+{% macro spark__engine_session_setup() -%}
+    create or replace temporary function regexp_full_match(value string, pattern string)
+    returns boolean
+    return regexp_like(value, concat('^(?:', pattern, ')$'))
 {%- endmacro %}
