@@ -95,8 +95,8 @@
     {#- a line is malformed when the reader kept its text; naming a data column keeps the reader from
         pruning to the corrupt-record column alone, which Spark refuses -#}
     {%- do run_query(
-        'create view ' ~ view ~ ' as select *, nvl2(`' ~ header[0][0] ~ '`, _corrupt_record,'
-        ~ ' _corrupt_record) as _malformed_text from ' ~ view ~ '_lines'
+        'create view ' ~ view ~ ' as select *, concat(_corrupt_record, substring(coalesce(`' ~ header[0][0]
+        ~ "`, ''), 1, 0)) as _malformed_text from " ~ view ~ '_lines'
     ) -%}
     {{ return(header[0]) }}
 {%- endmacro %}
