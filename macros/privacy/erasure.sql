@@ -173,17 +173,20 @@ erased_parent_{{ column.name }} as materialized (
     {{ return(adapter.dispatch('erasure_line_condition')(raw_text)) }}
 {%- endmacro %}
 
-{#- Spark (issue 14): no subquery inside a lambda there; the fields are split first, each key tested. -#}
+{#-
+    Spark (issue 14): no subquery inside a lambda, and no correlated one here: the line's fields (split
+    and trimmed as above, lowercased for the emails) are compared with the erased keys as two lists. An
+    email is found when it is a whole field (DuckDB also finds it inside a longer field).
+-#}
 {% macro spark__erasure_line_condition(raw_text) -%}
     coalesce(
-        exists (
-            select 1 from erased_keys
-            where
-                erased_keys.erasure_key_type = 'email' and contains(lower({{ raw_text }}), erased_keys.erasure_key)
-                or erased_keys.erasure_key_type != 'email' and array_contains(
-                    transform(split({{ raw_text }}, '[,;\t|]'), field -> trim(both ' "\'' from field)),
-                    erased_keys.erasure_key
-                )
+        arrays_overlap(
+            transform(split(lower({{ raw_text }}), '[,;\t|]'), field -> trim(both ' "\'' from field)),
+            (select collect_list(erased_keys.erasure_key) from erased_keys where erased_keys.erasure_key_type = 'email')
+        )
+        or arrays_overlap(
+            transform(split({{ raw_text }}, '[,;\t|]'), field -> trim(both ' "\'' from field)),
+            (select collect_list(erased_keys.erasure_key) from erased_keys where erased_keys.erasure_key_type != 'email')
         ),
         false
     )

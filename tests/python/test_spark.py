@@ -256,5 +256,5 @@ def test_spark_raw_contract_build_and_its_tests_pass(spark_staging):
 def test_spark_fit_read_every_row_and_the_scorers_tests_passed(spark_slice):
     # below spark_fit_max_rows the sample is every id: the same fit as the DuckDB build's
     assert "{'customer_id': 1.0, 'lead_id': 1.0}" in spark_slice["fit_log"]
-    assert "ERROR" not in spark_slice["build_log"] and "Completed successfully" in spark_slice["build_log"]
+    assert "Completed successfully" in spark_slice["build_log"]
     assert "ERROR=0" in spark_slice["build_log"] and "SKIP=0" in spark_slice["build_log"]
