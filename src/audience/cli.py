@@ -180,7 +180,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print_summary()
     elif args.command == "publish":
-        from pathlib import Path
 
         from audience.serving import PublishRefused, publish
 
@@ -198,7 +197,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"(Parquet: {done.parquet_dir}/) in {done.seconds:.1f}s"
         )
     elif args.command == "report":
-        from pathlib import Path
 
         from audience.report import project_settings, write_report
 
@@ -236,7 +234,6 @@ def _fit(args: argparse.Namespace) -> int:
     """`audience fit`: parse the project for the target (the manifest gives the models and settings), fit."""
     import os
     import subprocess
-    from pathlib import Path
 
     from audience.project import project_vars
     from audience.spark.fit import main_fit
