@@ -180,7 +180,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print_summary()
     elif args.command == "publish":
-
         from audience.serving import PublishRefused, publish
 
         try:
@@ -197,7 +196,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"(Parquet: {done.parquet_dir}/) in {done.seconds:.1f}s"
         )
     elif args.command == "report":
-
         from audience.report import project_settings, write_report
 
         out = write_report(
