@@ -100,6 +100,7 @@ def run_bench(
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
+            "duckdb_memory_limit": os.environ.get("DUCKDB_MEMORY_LIMIT", "profiles.yml default"),
         },
         "generate_seconds": None if generate_seconds is None else round(generate_seconds, 1),
         "dbt_build_seconds": round(wall, 1),
@@ -120,9 +121,15 @@ def _markdown(figures: dict) -> str:
     lines = [
         f"# Benchmark, scale {figures['scale']} (seed {figures['seed']})",
         "",
-        f"Measured {figures['measured_at']} on {figures['machine']['cpus']} CPUs.",
+        f"Measured {figures['measured_at']} on {figures['machine']['cpus']} CPUs, DuckDB memory_limit "
+        f"{figures['machine']['duckdb_memory_limit']}.",
         "",
-        f"- data generation: {figures['generate_seconds'] if figures['generate_seconds'] is not None else 'reused'} s",
+        "- data generation: "
+        + (
+            f"{figures['generate_seconds']} s"
+            if figures["generate_seconds"] is not None
+            else "reused (already there)"
+        ),
         f"- `dbt build` wall time: {figures['dbt_build_seconds']} s"
         + ("" if figures["data_tests"] else " (models and seeds only, data tests excluded)"),
         f"- peak memory of the dbt process: {figures['dbt_peak_rss_mib']} MiB",
