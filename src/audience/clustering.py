@@ -69,6 +69,7 @@ comes only from ``seed``.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -95,7 +96,7 @@ from audience.model_selection import (
     single_threaded,
 )
 from audience.preprocessing import PreprocessingSettings, Preprocessor, fit_preprocessor
-from audience.screening import screen_features
+from audience.screening import EXCLUSIONS_SCHEMA, empty_exclusions, screen_features
 
 ALGORITHMS = ("kmeans", "gmm", "hdbscan", "agglomerative")
 KMEANS_N_INIT = 10
@@ -148,6 +149,78 @@ class SegmentationResult:
     chosen_k: int
     # the fitted PCA behind pca_loadings and embedding_2d (to embed the customers of a later build)
     embedding_model: PcaResult | None = None
+
+    @property
+    def is_skipped(self) -> bool:
+        """True for the empty result of a segmentation skipped by its guardrail (too few customers)."""
+        return self.chosen_k == 0
+
+
+SEGMENTATION_SCHEMAS: dict[str, dict[str, str]] = {
+    "assignments": {
+        "customer_id": "str",
+        "segment_id": "int64",
+        "distance_to_centroid": "float64",
+        "membership_probability": "float64",
+        "algorithm": "str",
+    },
+    "assignments_by_algorithm": {
+        "customer_id": "str",
+        "kmeans": "int64",
+        "gmm": "int64",
+        "hdbscan": "int64",
+        "agglomerative": "int64",
+    },
+    "model_selection": {
+        column: {
+            "algorithm": "str",
+            "k": "int64",
+            "selected_by": "str",
+            "is_chosen": "bool",
+            "is_primary": "bool",
+        }.get(column, "float64")
+        for column in MODEL_SELECTION_COLUMNS
+    },
+    "algorithm_agreement": {"algorithm_a": "str", "algorithm_b": "str", "adjusted_rand_index": "float64"},
+    "centroids": {
+        "segment_id": "int64",
+        "feature": "str",
+        "position": "int64",
+        "scaled_value": "float64",
+        "original_value": "float64",
+    },
+    "scaler_params": {
+        "output_feature": "str",
+        "source_feature": "str",
+        "transform": "str",
+        "category": "str",
+        "impute_value": "float64",
+        "center": "float64",
+        "scale": "float64",
+        "position": "int64",
+    },
+    "pca_loadings": {
+        "feature": "str",
+        "component": "int64",
+        "loading_unrotated": "float64",
+        "loading_rotated": "float64",
+        "explained_variance_ratio": "float64",
+        "rotated_variance_ratio": "float64",
+    },
+    "embedding_2d": {"customer_id": "str", "segment_id": "int64", "x": "float64", "y": "float64"},
+    "feature_exclusions": EXCLUSIONS_SCHEMA,
+}
+"""Column schema of every segmentation table, for the empty tables a skipped segmentation writes."""
+
+
+def empty_segmentation_result() -> SegmentationResult:
+    """A segmentation with every table empty but typed (too few customers to segment)."""
+    frames = {
+        name: pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in schema.items()})
+        for name, schema in SEGMENTATION_SCHEMAS.items()
+    }
+    frames["feature_exclusions"] = empty_exclusions()
+    return SegmentationResult(**frames, chosen_k=0)
 
 
 @dataclass(frozen=True)
@@ -214,6 +287,13 @@ def fit_segments(
         raise ValueError(f"id column '{id_column}' has nulls")
     if frame[id_column].duplicated().any():
         raise ValueError(f"id column '{id_column}' has duplicate values")
+    if len(frame) < settings.min_customers:  # the guardrail: too few customers to segment
+        warnings.warn(
+            f"{len(frame)} customers with features, fewer than segments_min_customers={settings.min_customers}: "
+            "segmentation skipped, its tables are written empty",
+            stacklevel=2,
+        )
+        return empty_segmentation_result()
     ks = list(range(settings.k_min, min(settings.k_max, len(frame) - 1, settings.selection_sample - 1) + 1))
     if not ks:
         raise ValueError(

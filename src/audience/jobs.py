@@ -41,7 +41,6 @@ from audience.cadence import (
     model_run,
 )
 from audience.clustering import (
-    MODEL_SELECTION_COLUMNS,
     SegmentationResult,
     SegmentationSettings,
     apply_segmentation,
@@ -50,7 +49,6 @@ from audience.clustering import (
 from audience.features import FeatureSpec, registry_specs
 from audience.preprocessing import PreprocessingSettings
 from audience.scoring import Economics, ScoringResult, ScoringSettings, fit_and_score
-from audience.screening import EXCLUSIONS_SCHEMA, empty_exclusions
 from audience.weighted_score import weighted_score
 
 Settings = dict[str, Any]
@@ -267,26 +265,23 @@ def customer_segmentation(
             return _with_run(fit, SEGMENTATION_MODEL, decision, context, stored.trained_as_of_date)
         store_key = StoreKey(_version(key[:3]), inputs_key, data_key)
         built_at = datetime.now(UTC).replace(tzinfo=None)
-        if len(frame) < settings.min_customers:
-            print(
-                f"WARNING [segments]: {len(frame)} customers with features, fewer than segments_min_customers="
-                f"{settings.min_customers}: segmentation skipped, its tables are written empty",
-                flush=True,
-            )
-            fit = SegmentationFit(empty_segmentation_result(), store_key.model_version, built_at)
-            return _with_run(fit, SEGMENTATION_MODEL, decision, context, context.as_of)
         previous = context.previous_fit(SEGMENTATION_MODEL)
-        result = fit_segments(
-            frame,
-            specs,
-            id_column="customer_id",
-            settings=settings,
-            previous_centroids=None
-            if previous is None or previous.fit is None
-            else previous.fit.result.centroids,
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = fit_segments(
+                frame,
+                specs,
+                id_column="customer_id",
+                settings=settings,
+                previous_centroids=None
+                if previous is None or previous.fit is None
+                else previous.fit.result.centroids,
+            )
+        for warning in caught:  # surface guardrail warnings in dbt's log
+            print(f"WARNING [segments]: {warning.message}", flush=True)
         fit = SegmentationFit(result, store_key.model_version, built_at)
-        context.save(SEGMENTATION_MODEL, decision, store_key, fit.stored())
+        if not result.is_skipped:  # a skipped model has nothing to reuse: the next build tries again
+            context.save(SEGMENTATION_MODEL, decision, store_key, fit.stored())
         return _with_run(fit, SEGMENTATION_MODEL, decision, context, context.as_of)
 
     return _cached(key, compute)
@@ -304,73 +299,6 @@ def _with_run(
         model_name, context.as_of, fit.model_version, decision, trained_as_of, context.cadence
     )
     return fit
-
-
-SEGMENTATION_SCHEMAS: dict[str, dict[str, str]] = {
-    "assignments": {
-        "customer_id": "str",
-        "segment_id": "int64",
-        "distance_to_centroid": "float64",
-        "membership_probability": "float64",
-        "algorithm": "str",
-    },
-    "assignments_by_algorithm": {
-        "customer_id": "str",
-        "kmeans": "int64",
-        "gmm": "int64",
-        "hdbscan": "int64",
-        "agglomerative": "int64",
-    },
-    "model_selection": {
-        column: {
-            "algorithm": "str",
-            "k": "int64",
-            "selected_by": "str",
-            "is_chosen": "bool",
-            "is_primary": "bool",
-        }.get(column, "float64")
-        for column in MODEL_SELECTION_COLUMNS
-    },
-    "algorithm_agreement": {"algorithm_a": "str", "algorithm_b": "str", "adjusted_rand_index": "float64"},
-    "centroids": {
-        "segment_id": "int64",
-        "feature": "str",
-        "position": "int64",
-        "scaled_value": "float64",
-        "original_value": "float64",
-    },
-    "scaler_params": {
-        "output_feature": "str",
-        "source_feature": "str",
-        "transform": "str",
-        "category": "str",
-        "impute_value": "float64",
-        "center": "float64",
-        "scale": "float64",
-        "position": "int64",
-    },
-    "pca_loadings": {
-        "feature": "str",
-        "component": "int64",
-        "loading_unrotated": "float64",
-        "loading_rotated": "float64",
-        "explained_variance_ratio": "float64",
-        "rotated_variance_ratio": "float64",
-    },
-    "embedding_2d": {"customer_id": "str", "segment_id": "int64", "x": "float64", "y": "float64"},
-    "feature_exclusions": EXCLUSIONS_SCHEMA,
-}
-"""Column schema of every segmentation table, for the empty tables a skipped segmentation writes."""
-
-
-def empty_segmentation_result() -> SegmentationResult:
-    """A segmentation with every table empty but typed (too few customers to segment)."""
-    frames = {
-        name: pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in schema.items()})
-        for name, schema in SEGMENTATION_SCHEMAS.items()
-    }
-    frames["feature_exclusions"] = empty_exclusions()
-    return SegmentationResult(**frames, chosen_k=0)
 
 
 # ---------------------------------------------------------------- scoring

@@ -10,7 +10,13 @@ from scipy.spatial.distance import pdist
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
-from audience.clustering import ALGORITHMS, SegmentationResult, fit_segments, nearest_centroid
+from audience.clustering import (
+    ALGORITHMS,
+    SEGMENTATION_SCHEMAS,
+    SegmentationResult,
+    fit_segments,
+    nearest_centroid,
+)
 from audience.features import FeatureSpec
 from audience.preprocessing import Preprocessor
 from audience.screening import EXCLUSIONS_SCHEMA
@@ -325,3 +331,14 @@ def test_uninformative_features_are_left_out_of_the_segmentation(four):
     assert (exclusions["model_name"] == "customer_segments").all()
     assert not {"email_open_rate", "sessions_90d"} & set(result.scaler_params["source_feature"])
     assert adjusted_rand_score(group, _segments_in_frame_order(frame, result)) >= 0.9
+
+
+def test_too_few_customers_skip_the_segmentation_with_a_warning_and_typed_empty_tables():
+    frame, _, features = make_customers(4, n=60)
+    with pytest.warns(UserWarning, match="fewer than segments_min_customers=61: segmentation skipped"):
+        result = segment(frame, features, min_customers=61)
+    assert result.is_skipped and result.chosen_k == 0
+    for name, schema in SEGMENTATION_SCHEMAS.items():
+        table = getattr(result, name)
+        assert table.empty and table.dtypes.astype(str).to_dict() == schema, name
+    assert not segment(frame, features, min_customers=60).is_skipped
