@@ -14,8 +14,10 @@
     {%- set rows = 'count(*) over (partition by ' ~ partition_by ~ ')' -%}
     cast(case
         when {{ rows }} = 1 then 1
-        else least(5, 1 + (5 * (rank() over (partition by {{ partition_by }} order by {{ order_by }}) - 1))
-            // ({{ rows }} - 1))
+        else least(5, 1 + {{ integer_divide(
+            '(5 * (rank() over (partition by ' ~ partition_by ~ ' order by ' ~ order_by ~ ') - 1))',
+            '(' ~ rows ~ ' - 1)'
+        ) }})
     end as integer)
 {%- endmacro %}
 
@@ -39,7 +41,7 @@
 {% macro shannon_entropy(share, order_by) -%}
     greatest(
         0.0,
-        -list_sum(list(case when {{ share }} > 0 then {{ share }} * ln({{ share }}) else 0.0 end order by {{ order_by }}))
+        -{{ list_sum_in_order('case when ' ~ share ~ ' > 0 then ' ~ share ~ ' * ln(' ~ share ~ ') else 0.0 end', order_by) }}
     )
 {%- endmacro %}
 
