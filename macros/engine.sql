@@ -73,29 +73,36 @@
 
 
 {#-
-    is_minimum_tied(column): aggregate; whether the smallest value of `column` in the group occurs more
-    than once (false for a group of one row). Lets a query take the row of the minimum with a cheap
-    key (min_by(x, column)) and fall back to a full order key only where that is ambiguous.
+    first_row_key(time_column, id_column, reverse=false): a whole number (fixed size: DuckDB hugeint,
+    Spark decimal(38, 0)) that orders rows by `time_column`, then by a 64-bit hash of `id_column`
+    (ascending; descending with reverse=true). Its minimum over a group names the group's first row by
+    time with a fixed-size aggregate state, which DuckDB's hash aggregate can spill to disk (a struct or
+    list state, as min_by(struct, ...) or min(x, 2), cannot: at 67M web events that ran out of memory).
+    first_row_time_hash(key, time_column): the hash part of such a minimum (`time_column` the group's
+    min(time_column)): join it back to the rows, `unsigned_hash(id_column)`, for the first row's other
+    columns. Two rows share the first time when the minima of the ascending and the descending key name
+    different hashes: first_row_time_hash(asc) + first_row_time_hash(desc) != 2^64 - 1.
 -#}
-{% macro is_minimum_tied(column) -%}
-    {{ return(adapter.dispatch('is_minimum_tied')(column)) }}
+
+{% macro first_row_key(time_column, id_column, reverse=false) -%}
+    cast({{ epoch_microseconds(time_column) }} as {{ whole_number_type() }}) * 18446744073709551616
+    + {% if reverse %}(18446744073709551615 - {{ unsigned_hash(id_column) }}){% else %}{{ unsigned_hash(id_column) }}{% endif %}
 {%- endmacro %}
 
-{% macro duckdb__is_minimum_tied(column) -%}
-    coalesce(min({{ column }}, 2)[1] = min({{ column }}, 2)[2], false)
+{% macro first_row_time_hash(key, time_column) -%}
+    ({{ key }} - cast({{ epoch_microseconds(time_column) }} as {{ whole_number_type() }}) * 18446744073709551616)
 {%- endmacro %}
 
-{#- Spark has no min(x, n): the two smallest values of the sorted group (nulls skipped, as in DuckDB). -#}
-{% macro spark__is_minimum_tied(column) -%}
-    coalesce(
-        try_element_at(array_sort(collect_list({{ column }})), 1)
-        = try_element_at(array_sort(collect_list({{ column }})), 2),
-        false
-    )
-{%- endmacro %}
+{#- epoch_microseconds(timestamp): microseconds since 1970-01-01 00:00 (UTC), a bigint. -#}
+{% macro epoch_microseconds(timestamp) -%}{{ return(adapter.dispatch('epoch_microseconds')(timestamp)) }}{%- endmacro %}
+{% macro duckdb__epoch_microseconds(timestamp) -%}epoch_us({{ timestamp }}){%- endmacro %}
+{% macro spark__epoch_microseconds(timestamp) -%}unix_micros({{ timestamp }}){%- endmacro %}
 
-{% macro default__is_minimum_tied(column) -%}
-    {{ exceptions.raise_compiler_error('is_minimum_tied: no implementation for ' ~ target.type) }}
+{#- unsigned_hash(expression): a 64-bit hash of the value, 0 .. 2^64 - 1, as whole_number_type(). -#}
+{% macro unsigned_hash(expression) -%}{{ return(adapter.dispatch('unsigned_hash')(expression)) }}{%- endmacro %}
+{% macro duckdb__unsigned_hash(expression) -%}cast(hash({{ expression }}) as hugeint){%- endmacro %}
+{% macro spark__unsigned_hash(expression) -%}
+    (cast(xxhash64({{ expression }}) as decimal(38, 0)) + 9223372036854775808)
 {%- endmacro %}
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from audience.bench import _peer_json, _ratios, daily_layout, measure
+from audience.bench import _peer_json, _ratios, daily_layout, measure, scaling_markdown
 
 ALLOCATE = "import sys; block = bytearray(200 * 1024 * 1024); sys.exit(int(sys.argv[1]))"
 
@@ -81,3 +81,21 @@ def test_daily_layout_splits_the_event_tables_into_history_and_the_last_day(tmp_
         assert (count(daily / "web_events" / "0000-history.parquet"), count(day_files[1])) == (2, 2)
         assert (count(daily / "email_events" / "0000-history.parquet"), count(day_files[0])) == (1, 1)
         assert count(daily / "orders.parquet") == 1
+
+
+def test_scaling_report_flags_a_model_whose_per_row_cost_grows() -> None:
+    def figures(scale: str, rows: int, models: dict[str, float]) -> dict:
+        return {
+            "scale": scale,
+            "measured_at": "2026-12-01",
+            "sources": [{"raw_rows": rows}],
+            "models": [{"node": node, "seconds": seconds} for node, seconds in models.items()],
+        }
+
+    smaller = figures("M", 1_000, {"linear": 2.0, "outgrew_memory": 2.0, "fixed_cost": 0.5, "only_small": 1})
+    larger = figures("L", 10_000, {"linear": 20.0, "outgrew_memory": 40.0, "fixed_cost": 0.6, "new": 9.0})
+    report = scaling_markdown(smaller, larger)
+    assert "| linear | 2.0 | 20.0 | 1.00 |" in report
+    assert "| outgrew_memory | 2.0 | 40.0 | 2.00 (over) |" in report
+    assert "fixed_cost |" not in report and "| new |" not in report
+    assert "1 model(s) over 1.3; 1 model(s) under 2.0 s" in report
