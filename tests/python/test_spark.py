@@ -93,11 +93,12 @@ STAGING_COMPARED = {
         "raw_file",
     ],
     "main.dq_raw_files": ["raw_file"],
-    "staging.stg_crm__customers": ["customer_id"],
-    "staging.stg_crm__leads": ["lead_id"],
-    "staging.stg_crm__consents": ["subject_type", "subject_id", "purpose", "recorded_at"],
-    "staging.stg_email__events": ["event_id"],
-    "staging.stg_firmographics__accounts": ["account_id"],
+    # the staged tables: their base tables (stg_* are views on them, with no files to read)
+    "staging.base_crm__customers": ["customer_id"],
+    "staging.base_crm__leads": ["lead_id"],
+    "staging.base_crm__consents": ["subject_type", "subject_id", "purpose", "recorded_at"],
+    "staging.base_email__events": ["event_id"],
+    "staging.base_firmographics__accounts": ["account_id"],
 }
 COMPARED = {
     "ml.segment_centroids": ["segment_id", "feature"],
