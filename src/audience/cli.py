@@ -150,6 +150,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--bridge-from",
         help="a DuckDB warehouse file: copy the fit's input tables from it to Spark first (marts not built on Spark yet)",
     )
+    fit.add_argument("--vars", help="dbt vars (YAML) for the parse, as `dbt --vars`")
+    apply = commands.add_parser(
+        "apply",
+        help="Spark: the dbt Python models' per-row tables from every row (SQL scorers, mapInPandas), after the fit",
+    )
+    apply.add_argument("--target", default="spark", help="the dbt target (profiles.yml) of the Spark session")
+    apply.add_argument(
+        "--target-path", help="dbt's target dir with manifest.json (default DBT_TARGET_PATH or target)"
+    )
     pipe = commands.add_parser("pipeline", help="the build's steps in order on a target (duckdb: dbt build)")
     pipe.add_argument("--target", default="duckdb", choices=["duckdb", "spark"])
 
@@ -213,6 +222,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _sync(args)
     elif args.command == "fit":
         return _fit(args)
+    elif args.command == "apply":
+        import os
+
+        from audience.spark.apply import main_apply
+
+        return main_apply(
+            Path(args.target_path or os.environ.get("DBT_TARGET_PATH", "target")),
+            Path(os.environ["DBT_PROFILES_DIR"]) if os.environ.get("DBT_PROFILES_DIR") else None,
+            args.target,
+        )
     elif args.command == "pipeline":
         from audience.spark.pipeline import run as run_pipeline
 
@@ -245,6 +264,7 @@ def _fit(args: argparse.Namespace) -> int:
             args.target,
             "--target-path",
             str(target_path),
+            *(["--vars", args.vars] if args.vars else []),
         ]
     )
     if parsed.returncode != 0:

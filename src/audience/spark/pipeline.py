@@ -1,8 +1,10 @@
 """One entry point for a build on either engine: the steps in order (`audience pipeline --target ...`).
 
 DuckDB: one `dbt build` (the dbt Python models fit inside dbt). Spark: dbt builds the SQL models (the
-Python models and what reads their per-row outputs are left out with a selector), `audience fit` fits
-on a sample and writes the model tables, and dbt builds the SQL scorers that apply them to every row.
+Python models and what reads their outputs are left out with a selector), `audience fit` fits on a
+sample and writes the model tables, dbt builds the SQL scorers that apply them to every row, `audience
+apply` writes the Python models' per-row tables from them (and `mapInPandas` for a tree model), and dbt
+builds the SQL models downstream of the Python models.
 The step list is plain data, importable without any orchestrator: `orchestration/airflow_dag.py` turns
 it into an Airflow DAG, and a test checks the task list.
 """
@@ -15,10 +17,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-# what reads the per-row outputs of the dbt Python models (assignments, predictions) is not built on
-# Spark; the fit writes the model tables and these SQL models apply them to every row
+# the fit writes the model tables and these SQL models apply them to every row
 SPARK_SCORERS = ("model_coefficients", "customer_segments_sql", "logistic_scores_sql")
 PYTHON_MODELS_SELECTOR = "path:python_models+"
+# the SQL models downstream of the Python models (they read the apply step's per-row tables), less the scorers
+DOWNSTREAM_SELECTION = ("--select", PYTHON_MODELS_SELECTOR, "--exclude", "path:python_models", *SPARK_SCORERS)
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,17 @@ def steps(target: str) -> list[Step]:
             "dbt_build_scorers",
             "the SQL scorers: segment and logistic score of every row from the model tables",
             ("dbt", "build", *spark, "--select", *SPARK_SCORERS),
+        ),
+        Step(
+            "apply_on_cluster",
+            "the Python models' per-row tables from every row: SQL scorers, mapInPandas for a tree model",
+            ("audience", "apply", *spark),
+        ),
+        Step(
+            "dbt_build_marts",
+            "the SQL models downstream of the Python models (segments, scores, history, monitoring, "
+            "activation) and their tests",
+            ("dbt", "build", *spark, *DOWNSTREAM_SELECTION),
         ),
     ]
 
