@@ -134,7 +134,8 @@ weighted as (
         cast({{ exact_sum('weight * criterion_score') }} as double)
         / cast({{ exact_sum('weight') }} filter (where criterion_score is not null) as double) as priority_score,
         count(criterion_score) as criteria_scored,
-        string_agg(criterion, ', ' order by criterion) filter (where criterion_score is null) as missing_criteria,
+        {{ ordered_string_agg('criterion', "', '", 'criterion') }} filter (where criterion_score is null)
+            as missing_criteria,
         max(measured_value) filter (where criterion = 'segment_size') as segment_size,
         max(measured_value) filter (where criterion = 'expected_conversion') as expected_conversion,
         max(measured_value) filter (where criterion = 'member_value') as member_value,

@@ -41,10 +41,16 @@ def downstream_models(manifest: dict) -> set[str]:
 
 def bridged_tables(manifest: dict) -> list[str]:
     """What the Spark part after `dbt_build_sql` reads from upstream, as `schema.name`: the inputs of the
-    fit's Python models and of the SQL models downstream of them (seeds included), not those models."""
+    fit's Python models, of the SQL models downstream of them and of their tests (seeds included)."""
     nodes = {**manifest["nodes"], **manifest.get("sources", {})}
-    readers = [uid for uid, node in manifest["nodes"].items() if node.get("language") == "python"]
     downstream = downstream_models(manifest)
+    readers = [uid for uid, node in manifest["nodes"].items() if node.get("language") == "python"]
+    # and the tests of the downstream models (a relationships test reads its other model or seed)
+    readers += [
+        uid
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] == "test" and set(node["depends_on"]["nodes"]) & downstream
+    ]
     tables = set()
     for uid in [*readers, *downstream]:
         for parent in nodes[uid]["depends_on"]["nodes"]:
