@@ -169,3 +169,12 @@
     {%- endif -%}
     {{ return(copy) }}
 {%- endmacro %}
+
+{#-
+    decimal_mean(expression): aggregate; the mean of a decimal column as a double. DuckDB's avg of a
+    decimal is a double; Spark's is a decimal rounded to 6 places, so Spark divides the exact sum (as
+    a double) by the count instead (the upstream Spark port's decimal_avg is the same rule).
+-#}
+{% macro decimal_mean(expression) -%}{{ return(adapter.dispatch('decimal_mean')(expression)) }}{%- endmacro %}
+{% macro duckdb__decimal_mean(expression) -%}avg({{ expression }}){%- endmacro %}
+{% macro spark__decimal_mean(expression) -%}cast(sum({{ expression }}) as double) / count({{ expression }}){%- endmacro %}

@@ -161,6 +161,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     pipe = commands.add_parser("pipeline", help="the build's steps in order on a target (duckdb: dbt build)")
     pipe.add_argument("--target", default="duckdb", choices=["duckdb", "spark"])
+    pipe.add_argument(
+        "--in-process",
+        action="store_true",
+        help="spark: every step in this process with one SparkSession (dbt through its Python API)",
+    )
+    pipe.add_argument("--start-at", help="spark, --in-process: the first step to run (e.g. fit_on_sample)")
+    pipe.add_argument(
+        "--bridge-from",
+        help="spark, --in-process: a DuckDB warehouse file; the fit copies the tables the later steps read from it",
+    )
+    pipe.add_argument("--vars", help="spark, --in-process: dbt vars (YAML) for every dbt command and the fit")
 
     args = parser.parse_args(argv)
     if args.command == "generate":
@@ -234,7 +245,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     elif args.command == "pipeline":
         from audience.spark.pipeline import run as run_pipeline
+        from audience.spark.pipeline import run_in_process
 
+        if args.in_process and args.target == "spark":
+            return run_in_process(
+                start_at=args.start_at,
+                bridge_from=Path(args.bridge_from) if args.bridge_from else None,
+                dbt_vars=args.vars,
+            )
         return run_pipeline(args.target)
     elif args.command == "diff-warehouses":
         from audience.warehouse_diff import run as run_diff

@@ -17,24 +17,41 @@ exclusions as (
 
 -- the three reason columns stacked (portable SQL: a union instead of DuckDB's unnest of a list)
 reasons as (
-{%- for model_name, scores, id_column in [
-    ('lead_conversion', 'lead_scores', 'lead_id'),
-    ('purchase_propensity', 'customer_propensity_scores', 'customer_id'),
-] %}
-    {%- for position in [1, 2, 3] %}
     select
-        '{{ model_name }}' as model_name,
-        {{ id_column }} as scored_id,
-        reason_{{ position }} as reason
-    from {{ scores }}
-    {%- if not loop.last %}
+        'lead_conversion' as model_name,
+        lead_id as scored_id,
+        reason_1 as reason
+    from lead_scores
     union all
-    {%- endif %}
-    {%- endfor %}
-    {%- if not loop.last %}
+    select
+        'lead_conversion' as model_name,
+        lead_id as scored_id,
+        reason_2 as reason
+    from lead_scores
     union all
-    {%- endif %}
-{%- endfor %}
+    select
+        'lead_conversion' as model_name,
+        lead_id as scored_id,
+        reason_3 as reason
+    from lead_scores
+    union all
+    select
+        'purchase_propensity' as model_name,
+        customer_id as scored_id,
+        reason_1 as reason
+    from customer_propensity_scores
+    union all
+    select
+        'purchase_propensity' as model_name,
+        customer_id as scored_id,
+        reason_2 as reason
+    from customer_propensity_scores
+    union all
+    select
+        'purchase_propensity' as model_name,
+        customer_id as scored_id,
+        reason_3 as reason
+    from customer_propensity_scores
 )
 
 select

@@ -381,7 +381,8 @@ select
     ---------- numerics
     cast(indexed.bin_index as integer) as bin_index,
     case
-        when indexed.feature_role = 'numeric' and indexed.bin_index >= 2 then {{ list_at('indexed.edges', 'indexed.bin_index - 1') }}
+        when indexed.feature_role = 'numeric' and indexed.bin_index >= 2
+            then {{ list_at('indexed.edges', 'indexed.bin_index - 1') }}
     end as lower_edge,
     case
         when indexed.feature_role = 'numeric' and indexed.bin_index between 1 and {{ list_length('indexed.edges') }}

@@ -218,7 +218,9 @@ def weighted_scores(spark, tables: dict[str, str]):
                 if std is None or std == 0:
                     normalised = "cast(0 as double)"
                 else:
-                    normalised = f"coalesce(({value} - {_double(mean)}) / {_double(std)} * {direction}.0D, 0.0D)"
+                    normalised = (
+                        f"coalesce(({value} - {_double(mean)}) / {_double(std)} * {direction}.0D, 0.0D)"
+                    )
             total = f"({total} + {_double(row.weight)} * {normalised})"
         all_min_max = bool((model_weights["normalisation"] == "min_max").all())
         parts.append(
@@ -273,4 +275,3 @@ def main_apply(target_path: Path, profiles_dir: Path | None, target: str) -> int
     written = apply_models(spark, manifest)
     print(f"[apply] {len(written)} per-row tables written to Spark")
     return 0
-

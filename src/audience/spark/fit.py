@@ -286,9 +286,7 @@ def main_fit(
     manifest = load_manifest(target_path)
     spark = spark_session(profiles_dir, target)
     if bridge_from is not None:
-        from audience.spark.bridge import copy_from_duckdb
-
-        from audience.spark.bridge import bridged_tables
+        from audience.spark.bridge import bridged_tables, copy_from_duckdb
 
         copy_from_duckdb(spark, bridge_from, bridged_tables(manifest))
     written = fit_on_sample(spark, manifest, max_rows=max_rows, seed=seed)

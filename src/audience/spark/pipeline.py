@@ -84,3 +84,65 @@ def run(target: str, *, bin_dir: Path | None = None, env: dict[str, str] | None 
             print(f"[pipeline] {step.name} failed ({code}): {' '.join(command)}", file=sys.stderr)
             return code
     return 0
+
+
+def run_in_process(
+    *,
+    target: str = "spark",
+    start_at: str | None = None,
+    bridge_from: Path | None = None,
+    dbt_vars: str | None = None,
+    log=print,
+) -> int:
+    """The Spark steps in this process, sharing one SparkSession (one JVM start instead of one per step).
+
+    dbt runs through its Python API (dbt-spark's session method attaches to this process's session);
+    the fit and the apply step call their functions. `start_at`: the first step to run (e.g.
+    `fit_on_sample` when the upstream tables come from `bridge_from`, a DuckDB warehouse file whose
+    tables the later steps read are first copied to Spark: audience.spark.bridge). `dbt_vars`: as `dbt
+    --vars`, for every dbt command and the fit's settings. Stops at the first failure.
+    """
+    from dbt.cli.main import dbtRunner
+
+    from audience.project import project_vars
+    from audience.spark.apply import apply_models
+    from audience.spark.fit import fit_on_sample, load_manifest
+    from audience.spark.session import spark_session
+
+    sys.path.insert(0, str(Path.cwd()))
+    all_steps = steps(target)
+    names = [step.name for step in all_steps]
+    chosen = all_steps[names.index(start_at) :] if start_at else all_steps
+    extra = ["--vars", dbt_vars] if dbt_vars else []
+    target_path = Path(os.environ.get("DBT_TARGET_PATH", "target"))
+    profiles_dir = Path(os.environ["DBT_PROFILES_DIR"]) if os.environ.get("DBT_PROFILES_DIR") else None
+    runner = dbtRunner()
+    spark = spark_session(profiles_dir, target)
+    settings = project_vars()
+    for step in chosen:
+        log(f"[pipeline] {step.name}: {step.description}")
+        tool, *args = step.command
+        if tool == "dbt":
+            ok = runner.invoke([*args, *extra]).success
+        elif args[0] == "fit":
+            ok = runner.invoke(["parse", "--target", target, *extra]).success
+            if ok:
+                manifest = load_manifest(target_path)
+                if bridge_from is not None:
+                    from audience.spark.bridge import bridged_tables, copy_from_duckdb
+
+                    copy_from_duckdb(spark, bridge_from, bridged_tables(manifest), log=log)
+                fit_on_sample(
+                    spark,
+                    manifest,
+                    max_rows=int(settings["spark_fit_max_rows"]),
+                    seed=int(settings["spark_fit_seed"]),
+                    log=log,
+                )
+        else:  # apply
+            apply_models(spark, load_manifest(target_path), log=log)
+            ok = True
+        if not ok:
+            log(f"[pipeline] {step.name} failed: {' '.join(step.command)}")
+            return 1
+    return 0
