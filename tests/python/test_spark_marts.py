@@ -17,12 +17,14 @@ compared: the same data gives the same version on both engines.
 from __future__ import annotations
 
 import importlib.util
+import math
 import os
 import shutil
 import subprocess
 import sys
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 from conftest import BIN_DIR, PROJECT_DIR, DbtRun, DemoData
@@ -124,14 +126,17 @@ def _values(series: pd.Series, like: pd.Series) -> list:
     if pd.api.types.is_datetime64_any_dtype(like) or pd.api.types.is_datetime64_any_dtype(series):
         stamps = pd.to_datetime(series, utc=True).dt.tz_localize(None)
         return [None if pd.isna(value) else value for value in stamps]
+    whole = pd.api.types.is_integer_dtype(like)
     values = []
     for value in series.astype(object):
-        if value is None or (not isinstance(value, str) and pd.isna(value)):
+        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
             values.append(None)
-        elif isinstance(value, float) and value.is_integer() and pd.api.types.is_integer_dtype(like):
+        elif isinstance(value, bool | np.bool_ | str):
+            values.append(value if isinstance(value, str) else bool(value))
+        elif isinstance(value, int | np.integer) or (whole and float(value).is_integer()):
             values.append(int(value))
         else:
-            values.append(value if isinstance(value, str | bool) else str(value))
+            values.append(str(value))
     return values
 
 
