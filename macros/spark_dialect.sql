@@ -2,8 +2,8 @@
     The Spark dialect shim (issue 14): `sql_dialect(sql)` is the identity on DuckDB and, on Spark, rewrites
     a fixed list of pure spellings that have the same meaning on both engines (spark__sql_dialect below).
     It is applied where dbt-spark turns SQL into statements: tables and views (create_table_as,
-    create_view_as), the contract check's empty-schema query (get_empty_subquery_sql) and data tests
-    (get_test_sql); each wrapper calls dbt-spark's / dbt's own macro. Everything that differs in meaning
+    create_view_as), the contract check's empty-schema query (get_empty_subquery_sql), data tests
+    (get_test_sql) and unit tests (get_unit_test_sql); each wrapper calls dbt-spark's / dbt's own macro. Everything that differs in meaning
     is a dispatch macro (macros/engine.sql); this only spares editing every model for syntax.
 -#}
 
@@ -22,11 +22,18 @@
       `quantile_cont(x, q)`             -> `percentile(x, q)` (both interpolate linearly)
       `varchar` (no length)             -> `string`           (Spark's varchar needs a length: casts,
                                                                contracts' data_type, seeds' column_types)
+      `varchar[]`                       -> `array<string>`
+      `['a', 'b']` (text literals only) -> `array('a', 'b')`  (a list literal; not after a name, `)` or
+                                                               `]`, where brackets index)
 -#}
 {% macro spark__sql_dialect(sql) -%}
     {%- set sql = modules.re.sub('(?i)\\bas\\s+(not\\s+)?materialized\\s*\\(', 'as (', sql) -%}
     {%- set sql = modules.re.sub('(?i)\\*\\s*exclude\\s*\\(', '* except (', sql) -%}
     {%- set sql = modules.re.sub('(?i)\\bquantile_cont\\s*\\(', 'percentile(', sql) -%}
+    {%- set sql = modules.re.sub('(?i)\\bvarchar\\s*\\[\\]', 'array<string>', sql) -%}
+    {%- set sql = modules.re.sub(
+        "(?<![\\w)\\]])\\[(\\s*'[^']*'(?:\\s*,\\s*'[^']*')*\\s*)\\]", 'array(\\1)', sql
+    ) -%}
     {%- set sql = modules.re.sub('(?i)\\bvarchar\\b(?!\\s*\\()', 'string', sql) -%}
     {{ return(sql) }}
 {%- endmacro %}
@@ -49,6 +56,14 @@
 
 {% macro spark__get_test_sql(main_sql, fail_calc, warn_if, error_if, limit) -%}
     {{ return(dbt.default__get_test_sql(sql_dialect(main_sql), fail_calc, warn_if, error_if, limit)) }}
+{%- endmacro %}
+
+
+{#- unit tests: the model's SQL with its fixtures and the expected rows' SQL (fixture casts spell varchar) -#}
+{% macro spark__get_unit_test_sql(main_sql, expected_fixture_sql, expected_column_names) -%}
+    {{ return(dbt.default__get_unit_test_sql(
+        sql_dialect(main_sql), sql_dialect(expected_fixture_sql), expected_column_names
+    )) }}
 {%- endmacro %}
 
 
@@ -120,4 +135,26 @@
     create or replace temporary function regexp_full_match(value string, pattern string)
     returns boolean
     return regexp_like(value, concat('^(?:', pattern, ')$'))
+{%- endmacro %}
+
+
+{#-
+    Contracts on Spark: dbt-spark adds a contract's constraints with ALTER TABLE, which only Delta tables
+    support; it does so whenever `file_format` is delta or unset. Here the tables are Parquet (no
+    file_format), so constraints are added only where a model sets file_format delta. The not_null and
+    unique data tests still check the same columns.
+-#}
+{% macro spark__persist_constraints(relation, model) -%}
+    {%- if config.get('file_format') == 'delta' -%}
+        {%- do dbt.spark__persist_constraints(relation, model) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    Unit-test fixture values become Spark string literals (dbt's get_fixture_sql): dbt-spark escapes the
+    quote but not the backslash, so a fixture pattern `\b(vp)\b` would read as a backspace. Both escaped.
+-#}
+{% macro spark__escape_single_quotes(expression) -%}
+    {{ expression | replace('\\', '\\\\') | replace("'", "\\'") }}
 {%- endmacro %}

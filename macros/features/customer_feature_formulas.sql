@@ -14,8 +14,10 @@
     {%- set rows = 'count(*) over (partition by ' ~ partition_by ~ ')' -%}
     cast(case
         when {{ rows }} = 1 then 1
-        else least(5, 1 + (5 * (rank() over (partition by {{ partition_by }} order by {{ order_by }}) - 1))
-            // ({{ rows }} - 1))
+        else least(5, 1 + {{ integer_divide(
+            '(5 * (rank() over (partition by ' ~ partition_by ~ ' order by ' ~ order_by ~ ') - 1))',
+            '(' ~ rows ~ ' - 1)'
+        ) }})
     end as integer)
 {%- endmacro %}
 
