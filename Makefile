@@ -123,6 +123,7 @@ spark-setup: setup
 		$(BIN)/pip install --quiet --constraint requirements.lock --editable '.[dev,spark]'
 	@command -v java >/dev/null || { echo "Spark needs Java 17 (java not found on PATH)" >&2; exit 1; }
 
-## test-spark: the Spark test (tests/python/test_spark.py): the scorer slice on local Spark against DuckDB
+## test-spark: the Spark tests (tests/python/test_spark.py: the scorer slice and the raw contract;
+## tests/python/test_spark_marts.py: the marts downstream of the Python models) on local Spark against DuckDB
 test-spark: spark-setup
-	$(BIN)/pytest tests/python/test_spark.py -m spark
+	$(BIN)/pytest tests/python/test_spark.py tests/python/test_spark_marts.py -m spark

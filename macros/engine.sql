@@ -75,13 +75,13 @@
 {#-
     first_row_key(time_column, id_column, reverse=false): a whole number (fixed size: DuckDB hugeint,
     Spark decimal(38, 0)) that orders rows by `time_column`, then by a 64-bit hash of `id_column`
-    (ascending; descending with reverse=true). Its minimum over a group names the group's first row by
-    time with a fixed-size aggregate state, which DuckDB's hash aggregate can spill to disk (a struct or
-    list state, as min_by(struct, ...) or min(x, 2), cannot: at 67M web events that ran out of memory).
-    first_row_time_hash(key, time_column): the hash part of such a minimum (`time_column` the group's
-    min(time_column)): join it back to the rows, `unsigned_hash(id_column)`, for the first row's other
-    columns. Two rows share the first time when the minima of the ascending and the descending key name
-    different hashes: first_row_time_hash(asc) + first_row_time_hash(desc) != 2^64 - 1.
+    (ascending; descending with reverse=true). `min_by(column, key)` per column then takes the first
+    row's values, and DuckDB's hash aggregate can spill those states to disk; a struct or list state
+    (min_by(struct, ...), min(x, 2)) cannot: at 67M web events that ran out of memory.
+    first_row_time_hash(key, time_column): the hash part of the group's min(key) (`time_column` the
+    group's min(time_column)). Two rows share the first time when the minima of the ascending and the
+    descending key name different hashes: first_row_time_hash(asc) + first_row_time_hash(desc) != 2^64 - 1
+    (two ids with one hash, 1 in 2^64, would not be told apart).
 -#}
 
 {% macro first_row_key(time_column, id_column, reverse=false) -%}
@@ -268,7 +268,7 @@
                                                     counted as DuckDB's date_diff does (boundaries crossed)
     days_interval(days)                             an interval of `days` days (an integer expression)
     iso_weekday(ts)                                 the ISO day of week, 1 = Monday .. 7 = Sunday
-    integer_divide(a, b)                            integer division of non-negative integers
+    (integer_divide: macros/engine_marts.sql)
     max_by_skip_nulls(value, order)                 the non-null value of the row with the largest order
     list_sum_in_order(term, order_by)               aggregate; the sum of `term` added in `order_by`
                                                     order (the same to the last bit whatever the row order)
@@ -345,9 +345,6 @@
 {#- Spark's weekday: 0 = Monday .. 6 = Sunday -#}
 {% macro spark__iso_weekday(ts) -%}(weekday({{ ts }}) + 1){%- endmacro %}
 
-{% macro integer_divide(a, b) -%}{{ return(adapter.dispatch('integer_divide')(a, b)) }}{%- endmacro %}
-{% macro duckdb__integer_divide(a, b) -%}{{ a }} // {{ b }}{%- endmacro %}
-{% macro spark__integer_divide(a, b) -%}{{ a }} div {{ b }}{%- endmacro %}
 
 {% macro max_by_skip_nulls(value, order) -%}{{ return(adapter.dispatch('max_by_skip_nulls')(value, order)) }}{%- endmacro %}
 {% macro duckdb__max_by_skip_nulls(value, order) -%}arg_max({{ value }}, {{ order }}){%- endmacro %}

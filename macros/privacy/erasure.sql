@@ -247,15 +247,46 @@ deduplicated as (
     that outlives rebuilds (the history tables) the rows of erased subjects: `id_column` holds the
     subject's id, `subject_type_sql` is an expression giving its type ('customer' or 'lead'). Empty when
     erasure is not active. The model declares `-- depends_on: {{ ref('stg_crm__erased_subjects') }}`.
+    Spark (Parquet tables cannot delete rows): the kept rows are copied to `<identifier>__erasure_kept`
+    and written back over the whole table (static partition overwrite), the statements run from the
+    macro and the hook itself is empty.
 -#}
 {% macro erase_subject_rows(relation, id_column, subject_type_sql) -%}
+    {{ return(adapter.dispatch('erase_subject_rows')(relation, id_column, subject_type_sql)) }}
+{%- endmacro %}
+
+{% macro default__erase_subject_rows(relation, id_column, subject_type_sql) -%}
     {%- if erasure_is_active() -%}
         delete from {{ relation }} as kept
-        where exists (
+        where {{ _is_erased_subject(id_column, subject_type_sql) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__erase_subject_rows(relation, id_column, subject_type_sql) -%}
+    {%- if erasure_is_active() -%}
+        {%- do spark_keep_rows(relation, 'not ' ~ _is_erased_subject(id_column, subject_type_sql)) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- the rows of `kept` (the table's alias) whose subject is erased -#}
+{% macro _is_erased_subject(id_column, subject_type_sql) -%}
+    exists (
             select 1 from {{ ref('stg_crm__erased_subjects') }} as erased
             where
                 erased.erasure_key_type = {{ subject_type_sql }}
                 and erased.erasure_key = kept.{{ id_column }}
         )
-    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    spark_keep_rows(relation, condition): on Spark, keep only the rows of `relation` (alias `kept`) that
+    satisfy `condition` (Spark cannot overwrite a table it reads in the same statement: through a copy).
+-#}
+{% macro spark_keep_rows(relation, condition) -%}
+    {%- set copy = relation.incorporate(path={'identifier': relation.identifier ~ '__erasure_kept'}) -%}
+    {%- do run_query('drop table if exists ' ~ copy) -%}
+    {%- do run_query('create table ' ~ copy ~ ' as select * from ' ~ relation ~ ' as kept where ' ~ condition) -%}
+    {%- do run_query('set spark.sql.sources.partitionOverwriteMode = STATIC') -%}
+    {%- do run_query('insert overwrite table ' ~ relation ~ ' select * from ' ~ copy) -%}
+    {%- do run_query('drop table ' ~ copy) -%}
 {%- endmacro %}

@@ -150,8 +150,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--bridge-from",
         help="a DuckDB warehouse file: copy the fit's input tables from it to Spark first (marts not built on Spark yet)",
     )
+    fit.add_argument("--vars", help="dbt vars (YAML) for the parse, as `dbt --vars`")
+    apply = commands.add_parser(
+        "apply",
+        help="Spark: the dbt Python models' per-row tables from every row (SQL scorers, mapInPandas), after the fit",
+    )
+    apply.add_argument("--target", default="spark", help="the dbt target (profiles.yml) of the Spark session")
+    apply.add_argument(
+        "--target-path", help="dbt's target dir with manifest.json (default DBT_TARGET_PATH or target)"
+    )
     pipe = commands.add_parser("pipeline", help="the build's steps in order on a target (duckdb: dbt build)")
     pipe.add_argument("--target", default="duckdb", choices=["duckdb", "spark"])
+    pipe.add_argument(
+        "--in-process",
+        action="store_true",
+        help="spark: every step in this process with one SparkSession (dbt through its Python API)",
+    )
+    pipe.add_argument("--start-at", help="spark, --in-process: the first step to run (e.g. fit_on_sample)")
+    pipe.add_argument(
+        "--bridge-from",
+        help="spark, --in-process: a DuckDB warehouse file; the fit copies the tables the later steps read from it",
+    )
+    pipe.add_argument("--vars", help="spark, --in-process: dbt vars (YAML) for every dbt command and the fit")
 
     args = parser.parse_args(argv)
     if args.command == "generate":
@@ -213,9 +233,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _sync(args)
     elif args.command == "fit":
         return _fit(args)
+    elif args.command == "apply":
+        import os
+
+        from audience.spark.apply import main_apply
+
+        return main_apply(
+            Path(args.target_path or os.environ.get("DBT_TARGET_PATH", "target")),
+            Path(os.environ["DBT_PROFILES_DIR"]) if os.environ.get("DBT_PROFILES_DIR") else None,
+            args.target,
+        )
     elif args.command == "pipeline":
         from audience.spark.pipeline import run as run_pipeline
+        from audience.spark.pipeline import run_in_process
 
+        if args.in_process and args.target == "spark":
+            return run_in_process(
+                start_at=args.start_at,
+                bridge_from=Path(args.bridge_from) if args.bridge_from else None,
+                dbt_vars=args.vars,
+            )
         return run_pipeline(args.target)
     elif args.command == "diff-warehouses":
         from audience.warehouse_diff import run as run_diff
@@ -245,6 +282,7 @@ def _fit(args: argparse.Namespace) -> int:
             args.target,
             "--target-path",
             str(target_path),
+            *(["--vars", args.vars] if args.vars else []),
         ]
     )
     if parsed.returncode != 0:

@@ -15,17 +15,42 @@ exclusions as (
     select * from {{ ref('model_feature_exclusions') }}
 ),
 
+-- the three reason columns stacked (portable SQL: a union instead of DuckDB's unnest of a list)
 reasons as (
     select
         'lead_conversion' as model_name,
         lead_id as scored_id,
-        unnest([reason_1, reason_2, reason_3]) as reason
+        reason_1 as reason
+    from lead_scores
+    union all
+    select
+        'lead_conversion' as model_name,
+        lead_id as scored_id,
+        reason_2 as reason
+    from lead_scores
+    union all
+    select
+        'lead_conversion' as model_name,
+        lead_id as scored_id,
+        reason_3 as reason
     from lead_scores
     union all
     select
         'purchase_propensity' as model_name,
         customer_id as scored_id,
-        unnest([reason_1, reason_2, reason_3]) as reason
+        reason_1 as reason
+    from customer_propensity_scores
+    union all
+    select
+        'purchase_propensity' as model_name,
+        customer_id as scored_id,
+        reason_2 as reason
+    from customer_propensity_scores
+    union all
+    select
+        'purchase_propensity' as model_name,
+        customer_id as scored_id,
+        reason_3 as reason
     from customer_propensity_scores
 )
 

@@ -54,9 +54,10 @@ name_words as (
         words.word,
         words.word_rank
     from profiles
-    cross join unnest(
-        string_split(regexp_replace(profiles.segment_name, ' \(\d+\)$', ''), ', ')
-    ) with ordinality as words (word, word_rank)
+    {{ cross_join_split(
+        "regexp_replace(profiles.segment_name, " ~ regex_literal(' \(\d+\)$') ~ ", '')",
+        "', '", 'words', 'word', 'word_rank'
+    ) }}
 ),
 
 values_by_segment as (

@@ -129,6 +129,8 @@ def test_airflow_dag_lists_the_spark_steps_in_order():
         ("dbt_build_sql", "dbt_seed"),
         ("fit_on_sample", "dbt_build_sql"),
         ("dbt_build_scorers", "fit_on_sample"),
+        ("apply_on_cluster", "dbt_build_scorers"),
+        ("dbt_build_marts", "apply_on_cluster"),
     ]
     if dag.DAG is not None:  # with Airflow installed, the DAG object has the same tasks
         assert sorted(dag.dag.task_ids) == sorted(name for name, _ in dag.TASKS)
@@ -140,6 +142,12 @@ def test_pipeline_on_duckdb_is_one_dbt_build_and_spark_leaves_out_the_python_mod
     assert "path:python_models+" in spark["dbt_build_sql"]
     assert spark["fit_on_sample"][:2] == ("audience", "fit")
     assert set(SPARK_SCORERS) <= set(spark["dbt_build_scorers"])
+    assert spark["apply_on_cluster"][:2] == ("audience", "apply")
+    # the SQL models downstream of the Python models, without the Python models and the scorers
+    marts = spark["dbt_build_marts"]
+    select, exclude = marts.index("--select"), marts.index("--exclude")
+    assert marts[select + 1 : exclude] == ("path:python_models+",)
+    assert set(marts[exclude + 1 :]) == {"path:python_models", *SPARK_SCORERS}
     with pytest.raises(ValueError, match="unknown target"):
         steps("snowflake")
 

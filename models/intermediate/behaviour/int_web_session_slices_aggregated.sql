@@ -1,5 +1,5 @@
 -- Web events per visitor and slice of session_timeout_minutes() (30 minutes, aligned on midnight UTC):
--- the one pass over all events that the session models read (a hash aggregate and a hash join, no sort).
+-- the one pass over all events that the session models read (one hash aggregate, no sort).
 -- Visitor: anonymous_id, else the resolved customer_id, else lead_id (events with none are left out).
 -- Two events of one slice are less than 30 minutes apart, so they always share a session; only the
 -- gap between a slice's first event and the visitor's previous event (the last of an earlier slice)
@@ -8,11 +8,12 @@
 -- one: int_web_sessions_built.
 -- "First" means first by (occurred_at, event_id), as in a session. Cheaply: the first event is the one
 -- at the slice's earliest time, the first customer (lead) is the slice's only one, the first device
--- the first event's. The aggregate keeps only fixed-size states, so it spills to disk at any size: the
--- first event is named by a number (its time and a hash of its event_id: first_row_key) and joined
--- back for its strings. Where that is ambiguous (two events at the earliest time, two customers or
--- leads, a first event without a device: is_resolved_from_events), the post-hook sets the first_*
--- columns from the slice's events in the full order (resolve_web_session_slices; usually no slice).
+-- the first event's. The aggregate keeps no struct or list state, so it spills to disk at any size:
+-- events are ordered by one number (their time and a hash of their event_id: first_row_key), and the
+-- first event's columns are taken one by one at its minimum. Where that is ambiguous (two events at the
+-- earliest time, two customers or leads, a first event without a device: is_resolved_from_events), the
+-- post-hook sets the first_* columns from the slice's events in the full order
+-- (resolve_web_session_slices; usually no slice).
 -- Incremental: the slices from incremental_window_start (the latest day held minus
 -- incremental_lookback_days) are rebuilt from their events (macros/raw/incremental.sql).
 {{ config(
@@ -20,6 +21,7 @@
     post_hook="{{ resolve_web_session_slices(this) }}"
 ) }}
 {%- set event_types = web_session_event_types() %}
+{%- set first_event_columns = ['page_url', 'device_type', 'utm_source', 'utm_medium', 'utm_campaign'] %}
 
 with
 
@@ -44,7 +46,8 @@ visitor_events as (
         utm_medium,
         utm_campaign,
         occurred_at,
-        event_id
+        {{ first_row_key('occurred_at', 'event_id') }} as event_order_key,
+        {{ first_row_key('occurred_at', 'event_id', reverse=true) }} as event_order_key_reversed
     from web_events
     where {{ web_visitor_id() }} is not null
 ),
@@ -58,8 +61,11 @@ slices as (
         {%- for event_type, column_name in event_types.items() %}
             count_if(event_type = '{{ event_type }}') as {{ column_name }},
         {%- endfor %}
-        min({{ first_row_key('occurred_at', 'event_id') }}) as first_event_key,
-        min({{ first_row_key('occurred_at', 'event_id', reverse=true) }}) as first_event_key_reversed,
+        {%- for column_name in first_event_columns %}
+            {{ min_by_keep_nulls(column_name, 'event_order_key') }} as first_{{ column_name }},
+        {%- endfor %}
+        min(event_order_key) as first_event_key,
+        min(event_order_key_reversed) as first_event_key_reversed,
         count(device_type) as device_events,
         min(customer_id) as min_customer_id,
         max(customer_id) as max_customer_id,
@@ -69,30 +75,6 @@ slices as (
         max(occurred_at) as last_event_at
     from visitor_events
     group by visitor_type, visitor_id, slice_start_at
-),
-
-first_events as (
-    -- the first event's columns: the one event at the slice's earliest time with the key's hash (two
-    -- events there: is_first_event_tied, and the post-hook decides)
-    select
-        slices.*,
-        visitor_events.page_url as first_page_url,
-        visitor_events.device_type as first_device_type,
-        visitor_events.utm_source as first_utm_source,
-        visitor_events.utm_medium as first_utm_medium,
-        visitor_events.utm_campaign as first_utm_campaign,
-        {{ first_row_time_hash('slices.first_event_key', 'slices.first_event_at') }}
-        + {{ first_row_time_hash('slices.first_event_key_reversed', 'slices.first_event_at') }}
-        != 18446744073709551615 as is_first_event_tied
-    from slices
-    inner join visitor_events
-        on
-            slices.visitor_type = visitor_events.visitor_type
-            and slices.visitor_id = visitor_events.visitor_id
-            and slices.slice_start_at = visitor_events.slice_start_at
-            and slices.first_event_at = visitor_events.occurred_at
-            and {{ first_row_time_hash('slices.first_event_key', 'slices.first_event_at') }}
-            = {{ unsigned_hash('visitor_events.event_id') }}
 )
 
 select
@@ -118,7 +100,9 @@ select
     {%- endfor %}
     ---------- booleans
     coalesce(
-        is_first_event_tied
+        -- two events at the first time: the minima of the two keys name different events
+        {{ first_row_time_hash('first_event_key', 'first_event_at') }}
+        + {{ first_row_time_hash('first_event_key_reversed', 'first_event_at') }} != 18446744073709551615
         or min_customer_id != max_customer_id
         or min_lead_id != max_lead_id
         or (first_device_type is null and device_events > 0),
@@ -128,4 +112,4 @@ select
     slice_start_at,
     first_event_at,
     last_event_at
-from first_events
+from slices

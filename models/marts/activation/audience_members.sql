@@ -26,7 +26,7 @@ previous_members as (
         subject_type,
         subject_id,
         added_at
-    from {{ this }}
+    from {{ previous_build(this) }}
 ),
 {%- endif %}
 

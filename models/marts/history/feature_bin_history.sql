@@ -136,9 +136,9 @@ fitted_edges as (
         population,
         source_model,
         feature_name,
-        list_sort(list_distinct(
-            quantile_disc(numeric_value, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
-        )) as edges
+        {{ sorted_distinct_list(
+            discrete_quantiles('numeric_value', [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
+        ) }} as edges
     from feature_values
     where feature_role = 'numeric' and numeric_value is not null
     group by population, source_model, feature_name
@@ -198,7 +198,7 @@ edge_sets as (
         'previous_vs_current' as comparison,
         source_model,
         feature_name,
-        list_sort(list(upper_edge) filter (where upper_edge is not null)) as edges
+        {{ list_sorted(collect_list('upper_edge')) }} as edges
     from previous_bins
     where feature_role = 'numeric'
     group by source_model, feature_name
@@ -224,7 +224,7 @@ with_edges as (
         comparison_sides.comparison,
         comparison_sides.side,
         feature_values.*,
-        coalesce(edge_sets.edges, []) as edges
+        coalesce(edge_sets.edges, {{ empty_typed_list('double') }}) as edges
     from feature_values
     inner join comparison_sides
         on feature_values.population = comparison_sides.population
@@ -248,7 +248,7 @@ counted as (
             when feature_role = 'categorical' then null
             when numeric_value is null then 0
             -- right-closed bins: a value's bin is 1 + the number of edges strictly below it
-            else 1 + len(list_filter(edges, lambda edge: edge < numeric_value))
+            else 1 + {{ count_list_below('edges', 'numeric_value') }}
         end as bin_index,
         category,
         count(*) as value_rows
@@ -381,11 +381,12 @@ select
     ---------- numerics
     cast(indexed.bin_index as integer) as bin_index,
     case
-        when indexed.feature_role = 'numeric' and indexed.bin_index >= 2 then indexed.edges[indexed.bin_index - 1]
+        when indexed.feature_role = 'numeric' and indexed.bin_index >= 2
+            then {{ list_at('indexed.edges', 'indexed.bin_index - 1') }}
     end as lower_edge,
     case
-        when indexed.feature_role = 'numeric' and indexed.bin_index between 1 and len(indexed.edges)
-            then indexed.edges[indexed.bin_index]
+        when indexed.feature_role = 'numeric' and indexed.bin_index between 1 and {{ list_length('indexed.edges') }}
+            then {{ list_at('indexed.edges', 'indexed.bin_index') }}
     end as upper_edge,
     indexed.category,
     cast(indexed.reference_rows as bigint) as reference_rows,

@@ -12,10 +12,16 @@ scoring_runs as (
     select * from {{ ref('scoring_model_runs') }}
 ),
 
+-- both model_run tables have these columns (audience.cadence.MODEL_RUN_SCHEMA), stacked by name
+{%- set run_columns = [
+    'model_name', 'as_of_date', 'model_version', 'trained_as_of_date', 'action', 'reason',
+    'model_age_days', 'retrain_every_days', 'is_forced',
+] %}
+
 runs as (
-    select * from segmentation_run
-    union all by name
-    select * from scoring_runs
+    select {{ run_columns | join(', ') }} from segmentation_run
+    union all
+    select {{ run_columns | join(', ') }} from scoring_runs
 )
 
 select

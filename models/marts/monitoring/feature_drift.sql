@@ -36,7 +36,7 @@ model_uses as (
     select
         model_name as source_model,
         feature_name,
-        string_agg(distinct use_case, ', ' order by use_case) as used_by
+        {{ ordered_string_agg('use_case', "', '", 'use_case', distinct=true) }} as used_by
     from feature_registry
     group by model_name, feature_name
     union all
@@ -71,9 +71,9 @@ drift as (
         count(*) as bins,
         sum(reference_rows) as reference_rows,
         sum(current_rows) as current_rows,
-        list_sum(list(
-            (current_share - reference_share) * ln(current_share / reference_share) order by bin_index
-        )) as psi
+        {{ ordered_sum(
+            '(current_share - reference_share) * ln(current_share / reference_share)', 'bin_index'
+        ) }} as psi
     from shares
     group by as_of_date, comparison, source_model, feature_name
 ),

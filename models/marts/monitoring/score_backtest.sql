@@ -19,7 +19,8 @@ ranked as (
     select
         *,
         rank() over (partition by model_name, prediction_as_of_date order by probability)
-        + (count(*) over (partition by model_name, prediction_as_of_date, probability) - 1) / 2.0 as average_rank
+        + (count(*) over (partition by model_name, prediction_as_of_date, probability) - 1) / cast(2 as double)
+            as average_rank
     from outcomes
 ),
 
@@ -52,7 +53,7 @@ select
     case
         when summary.positives > 0 and summary.positives < summary.matured_predictions
             then
-                (summary.positive_rank_sum - summary.positives * (summary.positives + 1) / 2.0)
+                (summary.positive_rank_sum - summary.positives * (summary.positives + 1) / cast(2 as double))
                 / (summary.positives * (summary.matured_predictions - summary.positives))
     end as roc_auc,
     model_metrics_history.cv_roc_auc_mean,

@@ -47,7 +47,7 @@ member_measures as (
     select
         customer_segments.segment_id,
         {{ exact_avg('customer_propensity_scores.probability') }} as expected_conversion,
-        avg(customer_features.monetary_total) as member_value,
+        {{ decimal_mean("customer_features.monetary_total") }} as member_value,
         avg(cast(coalesce(consents_in_force.is_granted, false) as double)) as ease_of_access
     from customer_segments
     inner join customer_features
@@ -134,7 +134,8 @@ weighted as (
         cast({{ exact_sum('weight * criterion_score') }} as double)
         / cast({{ exact_sum('weight') }} filter (where criterion_score is not null) as double) as priority_score,
         count(criterion_score) as criteria_scored,
-        string_agg(criterion, ', ' order by criterion) filter (where criterion_score is null) as missing_criteria,
+        {{ ordered_string_agg('criterion', "', '", 'criterion') }} filter (where criterion_score is null)
+            as missing_criteria,
         max(measured_value) filter (where criterion = 'segment_size') as segment_size,
         max(measured_value) filter (where criterion = 'expected_conversion') as expected_conversion,
         max(measured_value) filter (where criterion = 'member_value') as member_value,

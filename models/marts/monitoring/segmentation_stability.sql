@@ -30,7 +30,7 @@ date_pairs as (
         coalesce(sum(customers) filter (where transition_type = 'stayed'), 0) as customers_kept,
         coalesce(sum(customers) filter (where transition_type = 'new'), 0) as new_customers,
         coalesce(sum(customers) filter (where transition_type = 'lost'), 0) as lost_customers,
-        sum(cast(customers as hugeint) * (customers - 1) // 2) filter (
+        sum({{ pair_count('customers') }}) filter (
             where transition_type in ('stayed', 'moved')
         ) as index_pairs
     from transitions
@@ -70,7 +70,7 @@ from_pairs as (
         segmentation,
         from_as_of_date,
         to_as_of_date,
-        sum(cast(customers as hugeint) * (customers - 1) // 2) as row_pairs,
+        sum({{ pair_count('customers') }}) as row_pairs,
         sum(customers_to_main_destination) as customers_to_main_destination
     from from_sums
     group by segmentation, from_as_of_date, to_as_of_date
@@ -81,7 +81,7 @@ to_pairs as (
         segmentation,
         from_as_of_date,
         to_as_of_date,
-        sum(cast(customers as hugeint) * (customers - 1) // 2) as column_pairs
+        sum({{ pair_count('customers') }}) as column_pairs
     from to_sums
     group by segmentation, from_as_of_date, to_as_of_date
 ),
@@ -91,7 +91,7 @@ pair_counts as (
         date_pairs.*,
         coalesce(from_pairs.row_pairs, 0) as row_pairs,
         coalesce(to_pairs.column_pairs, 0) as column_pairs,
-        cast(date_pairs.customers_in_both as hugeint) * (date_pairs.customers_in_both - 1) // 2 as all_pairs,
+        {{ pair_count('date_pairs.customers_in_both') }} as all_pairs,
         from_pairs.customers_to_main_destination
     from date_pairs
     left join from_pairs

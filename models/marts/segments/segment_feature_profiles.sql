@@ -124,10 +124,11 @@ standardized as (
 ranked as (
     select
         *,
-        row_number() over (
+        -- bigint on both engines (Spark's row_number is an int)
+        cast(row_number() over (
             partition by segment_id, standardized_difference is null
             order by abs(standardized_difference) desc, feature_name asc
-        ) as rank_among_comparable
+        ) as bigint) as rank_among_comparable
     from standardized
 )
 

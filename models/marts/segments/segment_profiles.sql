@@ -54,8 +54,8 @@ top_features as (
 token_names as (
     select
         segment_id,
-        string_agg(word, ', ' order by token_rank) filter (where token_rank <= 2) as two_labels,
-        string_agg(word, ', ' order by token_rank) filter (where token_rank <= 3) as three_labels
+        {{ ordered_string_agg('word', "', '", 'token_rank') }} filter (where token_rank <= 2) as two_labels,
+        {{ ordered_string_agg('word', "', '", 'token_rank') }} filter (where token_rank <= 3) as three_labels
     from name_tokens
     group by segment_id
 ),

@@ -14,9 +14,10 @@
    fit per kind);
 4. writes the model tables to Spark (schema `ml`, the same names a DuckDB build gives them).
 
-Per-row outputs (`segment_assignments`, `lead_score_predictions`, ...) are not written: on Spark the SQL
-scorers assign and score every row (`customer_segments_sql`, `logistic_scores_sql`), and a stored
-gradient-boosting model is applied with `mapInPandas` (audience.spark.gbm). With at most
+The fits themselves (pickled, `audience.cadence`) go to Spark's `ml.model_store`, read back by the next
+fit (the cadence: reuse within `retrain_every_days`, previous centroids) and by the apply step.
+Per-row outputs (`segment_assignments`, `lead_score_predictions`, ...) are not written here: the apply
+step (audience.spark.apply) writes them from every row on the cluster. With at most
 `spark_fit_max_rows` rows per id family, the sample is every row and the tables equal the DuckDB build's.
 """
 
@@ -46,7 +47,11 @@ MODEL_TABLES = (
     "scoring_feature_selection",
     "scoring_model_candidates",
     "scoring_profit_curves",
+    "segment_model_run",
+    "scoring_model_runs",
 )
+# the model store (audience.cadence): the pickled fits, kept in Spark between builds (schema of the fits)
+STORE_TABLE = "model_store"
 # the id columns that tie sampled tables together: the share is set by the family's largest table
 ID_COLUMNS = ("customer_id", "lead_id")
 
@@ -138,6 +143,14 @@ class _Config:
         return self._values.get(key, default)
 
 
+@dataclass(frozen=True)
+class _This:
+    """`dbt.this` of a Python model: its schema (where the model store lives) and name."""
+
+    schema: str
+    identifier: str
+
+
 class _Dbt:
     """The `dbt` object a Python model receives: `ref(name)` is the sampled input in DuckDB."""
 
@@ -145,6 +158,7 @@ class _Dbt:
         self._con = con
         self._model = model
         self.config = _Config(model.config)
+        self.this = _This(model.schema, model.alias)
 
     def ref(self, name: str, *_: Any, **__: Any) -> duckdb.DuckDBPyRelation:
         if name not in self._model.refs:
@@ -169,6 +183,47 @@ def _spark_frame(spark, frame: pd.DataFrame):
     return spark.createDataFrame(table.cast(schema))
 
 
+_STORE_DDL = """
+create table if not exists "{schema}"."{table}" (
+    model_name varchar not null,
+    trained_as_of_date date not null,
+    model_version varchar not null,
+    inputs_key varchar not null,
+    data_key varchar not null,
+    reason varchar not null,
+    trained_at timestamp not null,
+    fit blob not null,
+    primary key (model_name, trained_as_of_date)
+)
+"""
+
+
+def load_store(spark, con: duckdb.DuckDBPyConnection, schema: str) -> int:
+    """Spark's `<schema>.model_store` copied into the fit's DuckDB (the store the cadence reads); rows."""
+    if not spark.catalog.tableExists(f"{schema}.{STORE_TABLE}"):
+        return 0
+    con.execute(_STORE_DDL.format(schema=schema, table=STORE_TABLE))
+    con.register("_store", spark.table(f"{schema}.{STORE_TABLE}").toArrow())
+    con.execute(f'insert into "{schema}"."{STORE_TABLE}" select * from _store')
+    con.unregister("_store")
+    return con.execute(f'select count(*) from "{schema}"."{STORE_TABLE}"').fetchall()[0][0]
+
+
+def save_store(spark, con: duckdb.DuckDBPyConnection, schema: str) -> int:
+    """The fit's DuckDB model store written to Spark as `<schema>.model_store` (the fits pickled); rows."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, STORE_TABLE],
+    ).fetchall()[0][0]
+    if not exists:
+        return 0
+    arrow = con.sql(
+        f'select * from "{schema}"."{STORE_TABLE}" order by model_name, trained_as_of_date'
+    ).to_arrow_table()
+    spark.createDataFrame(arrow).write.mode("overwrite").saveAsTable(f"{schema}.{STORE_TABLE}")
+    return arrow.num_rows
+
+
 def fit_on_sample(
     spark,
     manifest: dict[str, Any],
@@ -190,13 +245,11 @@ def fit_on_sample(
         con.execute(f'create table "{ref}" as select * from "_arrow_{ref}"')
         con.unregister(f"_arrow_{ref}")
         log(f"[fit] {table}: {arrow.num_rows} rows read to the driver")
-    # the previous build's centroids keep segment ids stable across rebuilds (as in a DuckDB build)
-    con.execute("create schema ml")
-    for model in models:
-        if model.name == "segment_centroids" and spark.catalog.tableExists(f"{model.schema}.{model.alias}"):
-            con.register("_previous", spark.table(f"{model.schema}.{model.alias}").toArrow())
-            con.execute("create table ml.segment_centroids as select * from _previous")
-            con.unregister("_previous")
+    # the fits stored by earlier builds (retraining cadence, previous centroids) come from Spark
+    stores = sorted({model.schema for model in models})
+    for schema in stores:
+        con.execute(f'create schema if not exists "{schema}"')
+        load_store(spark, con, schema)
     frames = {model.name: _model_function(model.path)(_Dbt(con, model), con) for model in models}
     written = {}
     for model in models:
@@ -205,6 +258,8 @@ def fit_on_sample(
         _spark_frame(spark, frame).write.mode("overwrite").saveAsTable(f"{model.schema}.{model.alias}")
         written[model.name] = len(frame)
         log(f"[fit] wrote {model.schema}.{model.alias}: {len(frame)} rows")
+    for schema in stores:
+        written[f"{schema}.{STORE_TABLE}"] = save_store(spark, con, schema)
     con.close()
     return written
 
@@ -221,7 +276,9 @@ def main_fit(
     """`audience fit --target spark`: the fit on a sample, with the Spark session of the dbt target.
 
     `bridge_from`: a DuckDB warehouse file whose tables the fit reads (its refs) are first copied to
-    Spark (audience.spark.bridge), for the feature marts that do not build on Spark yet.
+    Spark (audience.spark.bridge), for the feature marts that do not build on Spark yet, and so are
+    the other inputs of the SQL models downstream of the Python models (the stand-in until the upstream
+    SQL builds on Spark).
     """
     from audience.spark.session import spark_session
 
@@ -229,10 +286,9 @@ def main_fit(
     manifest = load_manifest(target_path)
     spark = spark_session(profiles_dir, target)
     if bridge_from is not None:
-        from audience.spark.bridge import copy_from_duckdb
+        from audience.spark.bridge import bridged_tables, copy_from_duckdb
 
-        tables = sorted({table for model in python_models(manifest) for table in model.refs.values()})
-        copy_from_duckdb(spark, bridge_from, tables)
+        copy_from_duckdb(spark, bridge_from, bridged_tables(manifest))
     written = fit_on_sample(spark, manifest, max_rows=max_rows, seed=seed)
     print(f"[fit] {len(written)} model tables written to Spark")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,8 @@ def spark_session(profiles_dir: Path | None = None, target: str = "spark"):
             f"audience fit needs a SparkSession (profile method 'session'); target '{target}' uses "
             f"'{settings.get('method')}': run `audience fit` on the cluster (spark-submit) with SPARK_METHOD=session"
         )
+    # the Python workers of mapInPandas (audience.spark.gbm) need this venv's interpreter and packages
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.enableHiveSupport()
     for key, value in (settings.get("server_side_parameters") or {}).items():
         builder = builder.config(str(key), str(value))
