@@ -240,4 +240,200 @@
 
 {% macro list_concat_of(first, second) -%}{{ return(adapter.dispatch('list_concat_of')(first, second)) }}{%- endmacro %}
 {% macro duckdb__list_concat_of(first, second) -%}list_concat({{ first }}, {{ second }}){%- endmacro %}
-{% macro spark__list_concat_of(first, second) -%}concat({{ first }}, {{ second }}){%- endmacro %}
+{#- Spark's concat is null when either list is null; DuckDB's list_concat skips a null list -#}
+{% macro spark__list_concat_of(first, second) -%}
+    case when {{ first }} is null then {{ second }} when {{ second }} is null then {{ first }} else concat({{ first }}, {{ second }}) end
+{%- endmacro %}
+
+
+{#-
+    The feature, B2B and DQ models' remaining DuckDB spellings (issue 14), one pair per construct. Text
+    arguments named `pattern`, `replacement`, `characters` and `delimiter` are literal contents (Jinja
+    strings): each implementation quotes them in its own string-literal syntax (Spark's literals treat a
+    backslash as an escape, so `\s` is written `\\s` there).
+
+    regexp_replace_all(text, pattern, replacement)  every match of the regular expression replaced (the
+                                                    patterns used are the same in RE2 and Java regex)
+    regexp_contains(text, pattern_expression)       whether the regular expression (an SQL expression,
+                                                    e.g. a seed column) matches part of the text
+    trim_characters(text, characters)               the characters removed at both ends
+    split_text(text, delimiter)                     the list of the parts between the (literal) delimiter
+    list_has_every(list, items)                     whether every item of `items` is in `list`
+    text_list(values)                               a list literal of text values (Jinja strings)
+    empty_list()                                    the empty list (its type from the context)
+    sorted_list(expression)                         aggregate; the non-null values of the group, sorted
+    unnest_list(list)                               in a select list: one row per item (no row for an
+                                                    empty or null list)
+    date_difference(unit, start, end)               whole `unit`s ('second' or 'day') from start to end,
+                                                    counted as DuckDB's date_diff does (boundaries crossed)
+    days_interval(days)                             an interval of `days` days (an integer expression)
+    iso_weekday(ts)                                 the ISO day of week, 1 = Monday .. 7 = Sunday
+    (integer_divide: macros/engine_marts.sql)
+    max_by_skip_nulls(value, order)                 the non-null value of the row with the largest order
+    list_sum_in_order(term, order_by)               aggregate; the sum of `term` added in `order_by`
+                                                    order (the same to the last bit whatever the row order)
+    day_series(start_date, end_date, name)          a relation of the days start_date .. end_date - 1,
+                                                    one column `name` of type date
+-#}
+{% macro regexp_replace_all(text, pattern, replacement) -%}{{ return(adapter.dispatch('regexp_replace_all')(text, pattern, replacement)) }}{%- endmacro %}
+{% macro duckdb__regexp_replace_all(text, pattern, replacement) -%}
+    regexp_replace({{ text }}, '{{ pattern }}', '{{ replacement }}', 'g')
+{%- endmacro %}
+{% macro spark__regexp_replace_all(text, pattern, replacement) -%}
+    regexp_replace({{ text }}, {{ spark_string_literal(pattern) }}, {{ spark_string_literal(replacement) }})
+{%- endmacro %}
+
+{#- spark_string_literal(text): a Jinja string as a Spark SQL string literal (backslash and quote escaped) -#}
+{% macro spark_string_literal(text) -%}
+    '{{ text | replace('\\', '\\\\') | replace("'", "\\'") }}'
+{%- endmacro %}
+
+{% macro regexp_contains(text, pattern_expression) -%}{{ return(adapter.dispatch('regexp_contains')(text, pattern_expression)) }}{%- endmacro %}
+{% macro duckdb__regexp_contains(text, pattern_expression) -%}regexp_matches({{ text }}, {{ pattern_expression }}){%- endmacro %}
+{% macro spark__regexp_contains(text, pattern_expression) -%}regexp_like({{ text }}, {{ pattern_expression }}){%- endmacro %}
+
+{% macro trim_characters(text, characters) -%}{{ return(adapter.dispatch('trim_characters')(text, characters)) }}{%- endmacro %}
+{% macro duckdb__trim_characters(text, characters) -%}trim({{ text }}, '{{ characters }}'){%- endmacro %}
+{#- Spark's two-argument trim takes the characters first: btrim is unambiguous -#}
+{% macro spark__trim_characters(text, characters) -%}btrim({{ text }}, {{ spark_string_literal(characters) }}){%- endmacro %}
+
+{% macro split_text(text, delimiter) -%}{{ return(adapter.dispatch('split_text')(text, delimiter)) }}{%- endmacro %}
+{% macro duckdb__split_text(text, delimiter) -%}string_split({{ text }}, '{{ delimiter }}'){%- endmacro %}
+{#- Spark's split takes a regular expression: the delimiter quoted (\Q..\E); trailing empty parts kept, as DuckDB -#}
+{% macro spark__split_text(text, delimiter) -%}split({{ text }}, {{ spark_string_literal('\\Q' ~ delimiter ~ '\\E') }}, -1){%- endmacro %}
+
+{% macro list_has_every(list, items) -%}{{ return(adapter.dispatch('list_has_every')(list, items)) }}{%- endmacro %}
+{% macro duckdb__list_has_every(list, items) -%}list_has_all({{ list }}, {{ items }}){%- endmacro %}
+{% macro spark__list_has_every(list, items) -%}size(array_except({{ items }}, {{ list }})) = 0{%- endmacro %}
+
+{% macro text_list(values) -%}{{ return(adapter.dispatch('text_list')(values)) }}{%- endmacro %}
+{% macro duckdb__text_list(values) -%}[{%- for value in values %}'{{ value }}'{{ ', ' if not loop.last }}{% endfor -%}]{%- endmacro %}
+{% macro spark__text_list(values) -%}array({%- for value in values %}{{ spark_string_literal(value) }}{{ ', ' if not loop.last }}{% endfor -%}){%- endmacro %}
+
+{% macro empty_list() -%}{{ return(adapter.dispatch('empty_list')()) }}{%- endmacro %}
+{% macro duckdb__empty_list() -%}[]{%- endmacro %}
+{% macro spark__empty_list() -%}array(){%- endmacro %}
+
+{% macro sorted_list(expression) -%}{{ return(adapter.dispatch('sorted_list')(expression)) }}{%- endmacro %}
+{% macro duckdb__sorted_list(expression) -%}list_sort(list({{ expression }})){%- endmacro %}
+{#- DuckDB's list keeps nulls and list_sort puts them last; the callers aggregate non-null values -#}
+{% macro spark__sorted_list(expression) -%}array_sort(collect_list({{ expression }})){%- endmacro %}
+
+{% macro unnest_list(list) -%}{{ return(adapter.dispatch('unnest_list')(list)) }}{%- endmacro %}
+{% macro duckdb__unnest_list(list) -%}unnest({{ list }}){%- endmacro %}
+{% macro spark__unnest_list(list) -%}explode({{ list }}){%- endmacro %}
+
+{% macro date_difference(unit, start, end) -%}{{ return(adapter.dispatch('date_difference')(unit, start, end)) }}{%- endmacro %}
+{% macro duckdb__date_difference(unit, start, end) -%}date_diff('{{ unit }}', {{ start }}, {{ end }}){%- endmacro %}
+{#- DuckDB counts whole-second (whole-day) boundaries: seconds since the epoch truncated, dates -#}
+{% macro spark__date_difference(unit, start, end) -%}
+    {%- if unit == 'second' -%}
+        (unix_seconds({{ end }}) - unix_seconds({{ start }}))
+    {%- elif unit == 'day' -%}
+        datediff({{ end }}, {{ start }})
+    {%- else -%}
+        {{ exceptions.raise_compiler_error('date_difference: unit ' ~ unit ~ ' not implemented on Spark') }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro days_interval(days) -%}{{ return(adapter.dispatch('days_interval')(days)) }}{%- endmacro %}
+{% macro duckdb__days_interval(days) -%}to_days({{ days }}){%- endmacro %}
+{% macro spark__days_interval(days) -%}make_dt_interval({{ days }}){%- endmacro %}
+
+{% macro iso_weekday(ts) -%}{{ return(adapter.dispatch('iso_weekday')(ts)) }}{%- endmacro %}
+{% macro duckdb__iso_weekday(ts) -%}isodow({{ ts }}){%- endmacro %}
+{#- Spark's weekday: 0 = Monday .. 6 = Sunday -#}
+{% macro spark__iso_weekday(ts) -%}(weekday({{ ts }}) + 1){%- endmacro %}
+
+
+{% macro max_by_skip_nulls(value, order) -%}{{ return(adapter.dispatch('max_by_skip_nulls')(value, order)) }}{%- endmacro %}
+{% macro duckdb__max_by_skip_nulls(value, order) -%}arg_max({{ value }}, {{ order }}){%- endmacro %}
+{#- Spark's max_by keeps a null value but skips a null order: a null value gets a null order -#}
+{% macro spark__max_by_skip_nulls(value, order) -%}
+    max_by({{ value }}, case when {{ value }} is not null then {{ order }} end)
+{%- endmacro %}
+
+{% macro list_sum_in_order(term, order_by) -%}{{ return(adapter.dispatch('list_sum_in_order')(term, order_by)) }}{%- endmacro %}
+{% macro duckdb__list_sum_in_order(term, order_by) -%}list_sum(list({{ term }} order by {{ order_by }})){%- endmacro %}
+{#- the terms sorted by (order_by, term), then added left to right -#}
+{% macro spark__list_sum_in_order(term, order_by) -%}
+    aggregate(
+        transform(array_sort(collect_list(named_struct('k', {{ order_by }}, 'v', {{ term }}))), item -> item.v),
+        cast(0 as double),
+        (total, term) -> total + term
+    )
+{%- endmacro %}
+
+{% macro day_series(start_date, end_date, name) -%}{{ return(adapter.dispatch('day_series')(start_date, end_date, name)) }}{%- endmacro %}
+{% macro duckdb__day_series(start_date, end_date, name) -%}
+    (select cast(day_series.day_start as date) as {{ name }}
+    from range({{ start_date }}, {{ end_date }}, interval 1 day) as day_series (day_start))
+{%- endmacro %}
+{% macro spark__day_series(start_date, end_date, name) -%}
+    (select explode(sequence({{ start_date }}, date_sub({{ end_date }}, 1), interval 1 day)) as {{ name }})
+{%- endmacro %}
+
+
+{#-
+    spark_update_from(relation, keys, assignments, source_sql, flag): Spark's stand-in for DuckDB's
+    `update relation set column = source.expression ... from (source_sql) as source where keys match`
+    (a post-hook; Parquet tables have no UPDATE). When a row of `relation` has `flag` true, the table is
+    rewritten through a staging table: every column as it was, the `assignments` (column -> expression
+    over `source`) on the rows matched by `keys`. Runs its statements itself and returns no SQL (an
+    empty hook); no rewrite when no row is flagged (the usual case).
+-#}
+{% macro spark_update_from(relation, keys, assignments, source_sql, flag) -%}
+    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- set flagged = run_query('select count(*) from ' ~ relation ~ ' where ' ~ flag).columns[0].values()[0] -%}
+    {%- if flagged == 0 -%}{{ return('') }}{%- endif -%}
+    {%- set staged = relation.incorporate(path={'identifier': relation.identifier ~ '__updated'}) -%}
+    {%- set columns = adapter.get_columns_in_relation(relation) -%}
+    {%- do run_query('drop table if exists ' ~ staged) -%}
+    {%- set staging_sql -%}
+        create table {{ staged }} using parquet as
+        select
+            {%- for column in columns %}
+            {%- if column.name in assignments %}
+            case when source.is_matched then {{ assignments[column.name] }} else target.{{ column.name }} end
+                as {{ column.name }}{{ ',' if not loop.last }}
+            {%- else %}
+            target.{{ column.name }}{{ ',' if not loop.last }}
+            {%- endif %}
+            {%- endfor %}
+        from {{ relation }} as target
+        left join (select *, true as is_matched from ({{ source_sql }}) as matched) as source
+            on
+            {%- for key in keys %}
+                target.{{ key }} = source.{{ key }}{{ ' and' if not loop.last }}
+            {%- endfor %}
+    {%- endset -%}
+    {%- do run_query(staging_sql) -%}
+    {%- do run_query('insert overwrite table ' ~ relation ~ ' select * from ' ~ staged) -%}
+    {%- do run_query('drop table ' ~ staged) -%}
+    {{ return('') }}
+{%- endmacro %}
+
+
+{#-
+    json_type()                         the type of JSON text (DuckDB json; Spark string)
+    json_text_field(json, key)          the value of a top-level key as text (DuckDB ->>)
+    decimal_avg(expression, condition)  aggregate; the mean of a decimal as a double, over the rows
+                                        where `condition` holds (none: every row), as DuckDB's avg of a
+                                        decimal (Spark's avg of a decimal stays a rounded decimal)
+-#}
+{% macro json_type() -%}{{ return(adapter.dispatch('json_type')()) }}{%- endmacro %}
+{% macro duckdb__json_type() -%}json{%- endmacro %}
+{% macro spark__json_type() -%}string{%- endmacro %}
+
+{% macro json_text_field(json, key) -%}{{ return(adapter.dispatch('json_text_field')(json, key)) }}{%- endmacro %}
+{% macro duckdb__json_text_field(json, key) -%}{{ json }} ->> '{{ key }}'{%- endmacro %}
+{% macro spark__json_text_field(json, key) -%}get_json_object({{ json }}, '$.{{ key }}'){%- endmacro %}
+
+{% macro decimal_avg(expression, condition=none) -%}{{ return(adapter.dispatch('decimal_avg')(expression, condition)) }}{%- endmacro %}
+{% macro duckdb__decimal_avg(expression, condition) -%}
+    avg({{ expression }}){{ ' filter (where ' ~ condition ~ ')' if condition }}
+{%- endmacro %}
+{% macro spark__decimal_avg(expression, condition) -%}
+    {%- set filter = ' filter (where ' ~ condition ~ ')' if condition else '' -%}
+    cast(sum({{ expression }}){{ filter }} as double) / count({{ expression }}){{ filter }}
+{%- endmacro %}

@@ -6,5 +6,5 @@
     decides which values get their own column.
 -#}
 {% macro categorical_text(column) -%}
-    nullif(trim(regexp_replace(lower({{ column }}), '[\s,;/|-]+', ' ', 'g')), '')
+    nullif(trim({{ regexp_replace_all('lower(' ~ column ~ ')', '[\s,;/|-]+', ' ') }}), '')
 {%- endmacro %}

@@ -13,13 +13,13 @@
         recent, -1 = none is, 0 = flat; 0 when both are 0 (no activity in either window is no change).
 -#}
 {% macro in_last_days(ts, as_of_at, days, offset_days=0) -%}
-    ({{ ts }} >= {{ as_of_at }} - to_days({{ days + offset_days }})
-        and {{ ts }} < {{ as_of_at }} - to_days({{ offset_days }}))
+    ({{ ts }} >= {{ as_of_at }} - {{ days_interval(days + offset_days) }}
+        and {{ ts }} < {{ as_of_at }} - {{ days_interval(offset_days) }})
 {%- endmacro %}
 
 
 {% macro days_since(ts, as_of_date) -%}
-    date_diff('day', cast({{ ts }} as date), {{ as_of_date }})
+    {{ date_difference('day', 'cast(' ~ ts ~ ' as date)', as_of_date) }}
 {%- endmacro %}
 
 

@@ -150,7 +150,7 @@
         {%- endif %}
     end as integer) as identified_{{ kind }}s,
     {%- endfor %}
-    cast(date_diff('second', {{ sessions }}.session_started_at, {{ sessions }}.session_ended_at) as integer)
+    cast({{ date_difference('second', sessions ~ '.session_started_at', sessions ~ '.session_ended_at') }} as integer)
         as session_duration_seconds,
     ---------- dates
     cast({{ sessions }}.session_started_at as date) as session_date,
@@ -167,6 +167,10 @@
     slice's events in (occurred_at, event_id) order. Reads the events only when a slice is flagged.
 -#}
 {% macro resolve_web_session_slices(relation) -%}
+    {{ return(adapter.dispatch('resolve_web_session_slices')(relation)) }}
+{%- endmacro %}
+
+{% macro default__resolve_web_session_slices(relation) -%}
     {%- set event_order = order_key(['web_events.occurred_at', 'web_events.event_id']) %}
     {%- set visitor_columns = ['web_events.anonymous_id', 'web_events.customer_id', 'web_events.lead_id'] %}
     update {{ relation }} as slices
@@ -218,6 +222,10 @@
     the events only when a session is flagged.
 -#}
 {% macro count_web_session_identities(relation) -%}
+    {{ return(adapter.dispatch('count_web_session_identities')(relation)) }}
+{%- endmacro %}
+
+{% macro default__count_web_session_identities(relation) -%}
     update {{ relation }} as sessions
     set
         identified_customers = counted.identified_customers,
@@ -232,4 +240,67 @@
         sessions.visitor_type = counted.visitor_type
         and sessions.visitor_id = counted.visitor_id
         and sessions.session_number = counted.session_number
+{%- endmacro %}
+
+
+{#-
+    On Spark (no UPDATE on Parquet tables) both post-hooks run as spark_update_from (macros/engine.sql):
+    the same subquery, its values written over the matched rows by rewriting the table.
+-#}
+{% macro spark__resolve_web_session_slices(relation) -%}
+    {%- set event_order = order_key(['web_events.occurred_at', 'web_events.event_id']) %}
+    {%- set visitor_columns = ['web_events.anonymous_id', 'web_events.customer_id', 'web_events.lead_id'] %}
+    {%- set resolved -%}
+        select
+            flagged.visitor_type,
+            flagged.visitor_id,
+            flagged.slice_start_at,
+            {{ min_by_keep_nulls(
+                named_struct(['web_events.page_url', 'web_events.utm_source', 'web_events.utm_medium',
+                    'web_events.utm_campaign']),
+                event_order
+            ) }} as first_event,
+            min_by(web_events.customer_id, {{ event_order }})
+            filter (where web_events.customer_id is not null) as first_customer_id,
+            min_by(web_events.lead_id, {{ event_order }})
+            filter (where web_events.lead_id is not null) as first_lead_id,
+            min_by(web_events.device_type, {{ event_order }})
+            filter (where web_events.device_type is not null) as first_device_type
+        from {{ relation }} as flagged
+        inner join {{ ref('int_web_events_identified') }} as web_events
+            on
+                flagged.visitor_type = {{ web_visitor_type(*visitor_columns) }}
+                and flagged.visitor_id = {{ web_visitor_id(*visitor_columns) }}
+                and flagged.slice_start_at = {{ web_session_slice_start('web_events.occurred_at') }}
+        where flagged.is_resolved_from_events
+        group by flagged.visitor_type, flagged.visitor_id, flagged.slice_start_at
+    {%- endset %}
+    {{ return(spark_update_from(
+        relation, ['visitor_type', 'visitor_id', 'slice_start_at'],
+        {
+            'first_customer_id': 'source.first_customer_id',
+            'first_lead_id': 'source.first_lead_id',
+            'first_device_type': 'source.first_device_type',
+            'first_page_url': 'source.first_event.page_url',
+            'first_utm_source': 'source.first_event.utm_source',
+            'first_utm_medium': 'source.first_event.utm_medium',
+            'first_utm_campaign': 'source.first_event.utm_campaign',
+        },
+        resolved, 'is_resolved_from_events'
+    )) }}
+{%- endmacro %}
+
+{% macro spark__count_web_session_identities(relation) -%}
+    {%- set counted = web_session_identified_counts(
+        relation, ref('int_web_events_identified'), ['visitor_type', 'visitor_id', 'session_number'],
+        'flagged.is_counted_from_events'
+    ) %}
+    {{ return(spark_update_from(
+        relation, ['visitor_type', 'visitor_id', 'session_number'],
+        {
+            'identified_customers': 'source.identified_customers',
+            'identified_leads': 'source.identified_leads',
+        },
+        counted, 'is_counted_from_events'
+    )) }}
 {%- endmacro %}

@@ -169,3 +169,42 @@
         end as raw_values,
         _raw_file
 {%- endmacro %}
+
+
+{#-
+    unpivot_column_counts(relation, columns): one row per column of `relation` (columns: dbt Column
+    objects) with column_name, non_null_rows (count of its non-null values) and row_count (count(*)),
+    from one scan: DuckDB's unpivot, Spark's stack generator.
+-#}
+{% macro unpivot_column_counts(relation, columns) -%}
+    {{ return(adapter.dispatch('unpivot_column_counts')(relation, columns)) }}
+{%- endmacro %}
+
+{% macro duckdb__unpivot_column_counts(relation, columns) -%}
+    unpivot (
+            select  -- noqa: LT02
+                {%- for column in columns %}
+                    count({{ adapter.quote(column.name) }}) as {{ adapter.quote(column.name) }},
+                {%- endfor %}
+                count(*) as row_count
+            from {{ relation }}
+        )
+        on columns(* exclude (row_count))
+        into name column_name value non_null_rows
+{%- endmacro %}
+
+{% macro spark__unpivot_column_counts(relation, columns) -%}
+    select
+            stack({{ columns | length }}
+                {%- for column in columns %}, '{{ column.name }}', {{ adapter.quote(column.name) }}{% endfor -%}
+            ) as (column_name, non_null_rows),
+            row_count
+        from (
+            select  -- noqa: LT02
+                {%- for column in columns %}
+                    count({{ adapter.quote(column.name) }}) as {{ adapter.quote(column.name) }},
+                {%- endfor %}
+                count(*) as row_count
+            from {{ relation }}
+        )
+{%- endmacro %}

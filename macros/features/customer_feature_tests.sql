@@ -83,9 +83,7 @@ top_categories as (
 ),
 
 configured_categories as (
-    select unnest([
-        {%- for category in configured %}'{{ category }}'{{ ", " if not loop.last }}{% endfor -%}
-    ]) as product_category
+    select {{ unnest_list(text_list(configured)) }} as product_category
 ),
 
 differences as (

@@ -40,8 +40,11 @@
     file) and a view on it, in schema `raw_files`. Persistent, not temporary: a persistent view (such as
     the erasure view `stg_crm__erased_subjects`) may read them.
 -#}
+{#- named per file and per reading model: two models built at once (dbt threads) never drop and create
+    the same relation (the erasure view and a base model read the same files) -#}
 {% macro spark_raw_view(file) -%}
-    {{ return('raw_files.raw_file_' ~ local_md5(file)) }}
+    {%- set reader = model.unique_id if model is defined and model else '' -%}
+    {{ return('raw_files.raw_file_' ~ local_md5(reader ~ '|' ~ file)) }}
 {%- endmacro %}
 
 
@@ -159,7 +162,8 @@
 {#-
     The malformed lines of a CSV table on Spark: raw_file, line_number (the header is line 1: the line's
     position among the file's lines, for a line whose text occurs once per occurrence in order),
-    reject_errors and raw_text, as DuckDB's rejects scan gives them.
+    reject_errors and raw_text, as DuckDB's rejects scan gives them. (Spark's two-argument rtrim takes
+    the characters first: `trim(trailing ... from ...)` says which is which.)
 -#}
 {% macro spark__raw_malformed_lines(table_name) -%}
     {%- set files = raw_table_files(table_name).files -%}
@@ -173,7 +177,7 @@
         select
             {{ sql_string(file) }} as raw_file,
             'MALFORMED ROW (fields differ from the header)' as reject_errors,
-            rtrim(_malformed_text, concat(chr(13), chr(10))) as raw_text,
+            trim(trailing concat(chr(13), chr(10)) from _malformed_text) as raw_text,
             row_number() over (
                 partition by _malformed_text order by monotonically_increasing_id()
             ) as occurrence
@@ -182,9 +186,9 @@
     ) as malformed
     left join (
         select
-            rtrim(value, chr(13)) as line_text,
+            trim(trailing chr(13) from value) as line_text,
             line_number,
-            row_number() over (partition by rtrim(value, chr(13)) order by line_number) as occurrence
+            row_number() over (partition by trim(trailing chr(13) from value) order by line_number) as occurrence
         from (
             select
                 value,

@@ -5,8 +5,8 @@
 with
 
 days as (
-    select cast(day_series.day_start as date) as date_day
-    from range(date '2015-01-01', date '2036-01-01', interval 1 day) as day_series (day_start)
+    select date_day
+    from {{ day_series("date '2015-01-01'", "date '2036-01-01'", 'date_day') }} as day_series
 )
 
 select date_day from days

@@ -19,9 +19,9 @@ typed as (
         refresh,
         sync_mode,
         ---------- the rule
-        string_split(regexp_replace(segment_ids, '\s', '', 'g'), '|') as segment_ids,
-        string_split(regexp_replace(segment_names, '\s*\|\s*', '|', 'g'), '|') as segment_names,
-        string_split(regexp_replace(rfm_segments, '\s', '', 'g'), '|') as rfm_segments,
+        {{ split_text(regexp_replace_all('segment_ids', '\s', ''), '|') }} as segment_ids,
+        {{ split_text(regexp_replace_all('segment_names', '\s*\|\s*', '|'), '|') }} as segment_names,
+        {{ split_text(regexp_replace_all('rfm_segments', '\s', ''), '|') }} as rfm_segments,
         upper(trim(min_grade)) as min_grade,
         min_probability,
         max_priority_rank,

@@ -51,7 +51,7 @@ industry_matches as (
         industry_sectors.sector
     from industries
     inner join industry_sectors
-        on regexp_matches(lower(industries.industry), industry_sectors.pattern)
+        on {{ regexp_contains('lower(industries.industry)', 'industry_sectors.pattern') }}
     qualify row_number() over (partition by industries.industry order by industry_sectors.priority) = 1
 )
 

@@ -43,8 +43,8 @@ lead_windows as (
     select
         leads.lead_id,
         snapshot_dates.as_of_date,
-        leads.created_at - to_days({{ days_before }}) as activity_window_start_at,
-        least(snapshot_dates.as_of_at, leads.created_at + to_days({{ days_after }})) as activity_window_end_at
+        leads.created_at - {{ days_interval(days_before) }} as activity_window_start_at,
+        least(snapshot_dates.as_of_at, leads.created_at + {{ days_interval(days_after) }}) as activity_window_end_at
     from leads
     inner join snapshot_dates
         on leads.created_at < snapshot_dates.as_of_at
@@ -138,11 +138,13 @@ select
     cast(coalesce(lead_sessions.time_on_site_seconds, 0) as integer) as time_on_site_seconds_in_window,
     {{ safe_ratio('lead_sessions.page_views', 'lead_sessions.sessions') }} as pages_per_session_in_window,
     cast(
-        date_diff('second', last_actions.last_activity_at, lead_windows.activity_window_end_at) / 86400
+        {{ date_difference('second', 'last_actions.last_activity_at', 'lead_windows.activity_window_end_at') }} / 86400
         as double
     ) as days_since_last_activity,
     cast(
-        date_diff('second', lead_windows.activity_window_start_at, lead_windows.activity_window_end_at) / 86400
+        {{ date_difference(
+            'second', 'lead_windows.activity_window_start_at', 'lead_windows.activity_window_end_at'
+        ) }} / 86400
         as double
     ) as activity_window_days,
     ---------- dates

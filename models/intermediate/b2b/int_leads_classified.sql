@@ -34,7 +34,7 @@ title_matches as (
         job_title_patterns.value
     from job_titles
     inner join job_title_patterns
-        on regexp_matches(lower(job_titles.job_title), job_title_patterns.pattern)
+        on {{ regexp_contains('lower(job_titles.job_title)', 'job_title_patterns.pattern') }}
     qualify row_number() over (
             partition by job_titles.job_title, job_title_patterns.attribute
             order by job_title_patterns.priority

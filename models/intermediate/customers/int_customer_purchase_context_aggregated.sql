@@ -38,13 +38,13 @@ order_slots as (
     select
         snapshot_name,
         customer_id,
-        isodow(ordered_at) as purchase_weekday,
+        {{ iso_weekday('ordered_at') }} as purchase_weekday,
         hour(ordered_at) as purchase_hour,
         count(*) as orders,
         sum(amount) as amount,
         coalesce(sum(amount) filter (where month(ordered_at) in (11, 12)), 0) as holiday_amount
     from snapshot_orders
-    group by snapshot_name, customer_id, isodow(ordered_at), hour(ordered_at)
+    group by snapshot_name, customer_id, {{ iso_weekday('ordered_at') }}, hour(ordered_at)
 ),
 
 weekday_orders as (

@@ -44,7 +44,7 @@ purchases as (
         count(*) as purchase_days,
         sum(orders_count) as frequency,
         sum(purchase_amount) as monetary_total,
-        avg(purchase_amount) filter (where purchase_day_number > 1) as repeat_monetary_avg,
+        {{ decimal_avg('purchase_amount', 'purchase_day_number > 1') }} as repeat_monetary_avg,
         min(purchase_date) as first_purchase_date,
         max(purchase_date) as last_purchase_date
     from purchase_days

@@ -32,7 +32,8 @@ snapshot_answers as (
 select
     snapshot_name,
     customer_id,
-    arg_max(answer, (answered_at, answer)) filter (where question_key = 'interest') as survey_interest,
+    {{ max_by_skip_nulls('answer', order_key(['answered_at', 'answer'])) }}
+    filter (where question_key = 'interest') as survey_interest,
     cast(count(*) as integer) as survey_answers
 from snapshot_answers
 group by snapshot_name, customer_id

@@ -49,14 +49,14 @@ select
     case when is_before_customer_created then 'occurred_at' end as reject_column,
     case
         when is_before_customer_created
-            then to_json({
-                    'event_id': event_id,
-                    'occurred_at': occurred_at,
-                    'customer_id': source_customer_id,
-                    'lead_id': lead_id,
-                    'campaign_id': campaign_id,
-                    'event_type': event_type
-                })
+            then to_json({{ struct_literal([
+                    ('event_id', 'event_id'),
+                    ('occurred_at', 'occurred_at'),
+                    ('customer_id', 'source_customer_id'),
+                    ('lead_id', 'lead_id'),
+                    ('campaign_id', 'campaign_id'),
+                    ('event_type', 'event_type'),
+                ]) }})
     end as raw_values,
     _raw_file
 from identified

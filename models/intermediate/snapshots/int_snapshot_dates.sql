@@ -28,7 +28,7 @@ latest_activity as (
 current_snapshot as (
     select
         {%- if var('as_of_date') %}
-        max(cast('{{ var("as_of_date") }}' as date)) as as_of_date,
+        max(cast('{{ var("as_of_date") }}' as date)) as as_of_date
         {%- else %}
             coalesce(cast(max(latest_at) as date) + 1, cast({{ build_time() }} as date)) as as_of_date
         {%- endif %}

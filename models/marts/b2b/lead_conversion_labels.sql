@@ -20,7 +20,7 @@ observed as (
     select
         leads.lead_id,
         leads.lead_status,
-        leads.created_at + to_days({{ horizon_days }}) <= snapshot_dates.as_of_at as is_labelled,
+        leads.created_at + {{ days_interval(horizon_days) }} <= snapshot_dates.as_of_at as is_labelled,
         snapshot_dates.as_of_date,
         leads.created_at,
         case when leads.converted_at < snapshot_dates.as_of_at then leads.converted_at end as converted_at
@@ -37,12 +37,12 @@ select
     lead_status,
     ---------- numerics
     cast({{ horizon_days }} as integer) as conversion_horizon_days,
-    cast(date_diff('second', created_at, converted_at) / 86400 as double) as days_to_conversion,
+    cast({{ date_difference('second', 'created_at', 'converted_at') }} / 86400 as double) as days_to_conversion,
     ---------- booleans
     converted_at is not null as is_converted,
     is_labelled,
     case
-        when is_labelled then coalesce(converted_at < created_at + to_days({{ horizon_days }}), false)
+        when is_labelled then coalesce(converted_at < created_at + {{ days_interval(horizon_days) }}, false)
     end as is_converted_within_horizon,
     ---------- dates
     as_of_date,

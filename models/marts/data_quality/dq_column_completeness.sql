@@ -6,16 +6,7 @@ with
     {%- set relation = ref(raw.staging) %}
     {%- set columns = adapter.get_columns_in_relation(relation) if execute else [] %}
     {{ raw.table }}_counts as (
-        unpivot (
-            select  -- noqa: LT02
-                {%- for column in columns %}
-                    count({{ adapter.quote(column.name) }}) as {{ adapter.quote(column.name) }},
-                {%- endfor %}
-                count(*) as row_count
-            from {{ relation }}
-        )
-        on columns(* exclude (row_count))
-        into name column_name value non_null_rows
+        {{ unpivot_column_counts(relation, columns) }}
     ),
 
     {{ raw.table }}_completeness as (

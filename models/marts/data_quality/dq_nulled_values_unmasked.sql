@@ -9,7 +9,7 @@ with
         select
             '{{ raw.source }}' as source_name,
             '{{ raw.table }}' as table_name,
-            unnest(value_issues) as issue,
+            {{ unnest_list('value_issues') }} as issue,
             reject_reason is not null as is_row_quarantined,
             raw_values,
             _raw_file as raw_file

@@ -39,7 +39,7 @@ rechecks as (
             cast(null as varchar) as table_name,
             cast(null as varchar) as reject_reason,
             cast(null as varchar) as reject_column,
-            cast(null as json) as raw_values,
+            cast(null as {{ json_type() }}) as raw_values,
             cast(null as varchar) as raw_file
         where false
     {%- endfor %}
@@ -61,6 +61,6 @@ select
     raw_values,
     raw_file,
     case
-        when reject_reason = 'malformed_row' then cast(raw_values ->> 'line_number' as bigint)
+        when reject_reason = 'malformed_row' then cast({{ json_text_field('raw_values', 'line_number') }} as bigint)
     end as raw_line_number
 from unioned

@@ -59,7 +59,7 @@ traits as (
         model_name,
         feature_name,
         feature_role,
-        unnest(use_cases) as use_case
+        {{ unnest_list('use_cases') }} as use_case
     from trait_registry
 ),
 

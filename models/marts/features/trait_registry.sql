@@ -36,7 +36,7 @@ trait_uses as (
 subject_uses as (
     select
         subject_type,
-        list_sort(list(use_case)) as use_cases
+        {{ sorted_list('use_case') }} as use_cases
     from trait_uses
     group by subject_type
 ),
@@ -61,7 +61,7 @@ named as (
     select
         *,
         case subject_type when 'account' then 'account_trait_' else 'trait_' end
-        || trim(regexp_replace(lower(trait), '[^a-z0-9]+', '_', 'g'), '_') as feature_name,
+        || {{ trim_characters(regexp_replace_all('lower(trait)', '[^a-z0-9]+', '_'), '_') }} as feature_name,
         case subject_type
             when 'customer' then 'customer_features'
             else 'lead_features'
@@ -77,7 +77,7 @@ select
     cast(named.model_name as varchar) as model_name,
     cast(named.feature_name as varchar) as feature_name,
     cast(case when named.is_numeric then 'numeric' else 'categorical' end as varchar) as feature_role,
-    cast(coalesce(subject_uses.use_cases, []) as varchar[]) as use_cases,
+    cast(coalesce(subject_uses.use_cases, {{ empty_list() }}) as {{ list_type(text_type()) }}) as use_cases,
     ---------- numerics
     cast(named.values_recorded as integer) as values_recorded,
     cast(named.values_known as integer) as values_known,
