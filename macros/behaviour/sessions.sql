@@ -171,8 +171,6 @@
 {%- endmacro %}
 
 {% macro default__resolve_web_session_slices(relation) -%}
-    {%- set event_order = order_key(['web_events.occurred_at', 'web_events.event_id']) %}
-    {%- set visitor_columns = ['web_events.anonymous_id', 'web_events.customer_id', 'web_events.lead_id'] %}
     update {{ relation }} as slices
     set
         first_customer_id = resolved.first_customer_id,
@@ -183,6 +181,18 @@
         first_utm_medium = resolved.first_event.utm_medium,
         first_utm_campaign = resolved.first_event.utm_campaign
     from (
+        {{ web_session_slices_resolved(relation) }}
+    ) as resolved
+    where
+        slices.visitor_type = resolved.visitor_type
+        and slices.visitor_id = resolved.visitor_id
+        and slices.slice_start_at = resolved.slice_start_at
+{%- endmacro %}
+
+{#- the flagged slices' first values from their events, in (occurred_at, event_id) order: both engines -#}
+{% macro web_session_slices_resolved(relation) -%}
+    {%- set event_order = order_key(['web_events.occurred_at', 'web_events.event_id']) %}
+    {%- set visitor_columns = ['web_events.anonymous_id', 'web_events.customer_id', 'web_events.lead_id'] %}
         select
             flagged.visitor_type,
             flagged.visitor_id,
@@ -206,11 +216,6 @@
                 and flagged.slice_start_at = {{ web_session_slice_start('web_events.occurred_at') }}
         where flagged.is_resolved_from_events
         group by flagged.visitor_type, flagged.visitor_id, flagged.slice_start_at
-    ) as resolved
-    where
-        slices.visitor_type = resolved.visitor_type
-        and slices.visitor_id = resolved.visitor_id
-        and slices.slice_start_at = resolved.slice_start_at
 {%- endmacro %}
 
 
@@ -248,33 +253,7 @@
     the same subquery, its values written over the matched rows by rewriting the table.
 -#}
 {% macro spark__resolve_web_session_slices(relation) -%}
-    {%- set event_order = order_key(['web_events.occurred_at', 'web_events.event_id']) %}
-    {%- set visitor_columns = ['web_events.anonymous_id', 'web_events.customer_id', 'web_events.lead_id'] %}
-    {%- set resolved -%}
-        select
-            flagged.visitor_type,
-            flagged.visitor_id,
-            flagged.slice_start_at,
-            {{ min_by_keep_nulls(
-                named_struct(['web_events.page_url', 'web_events.utm_source', 'web_events.utm_medium',
-                    'web_events.utm_campaign']),
-                event_order
-            ) }} as first_event,
-            min_by(web_events.customer_id, {{ event_order }})
-            filter (where web_events.customer_id is not null) as first_customer_id,
-            min_by(web_events.lead_id, {{ event_order }})
-            filter (where web_events.lead_id is not null) as first_lead_id,
-            min_by(web_events.device_type, {{ event_order }})
-            filter (where web_events.device_type is not null) as first_device_type
-        from {{ relation }} as flagged
-        inner join {{ ref('int_web_events_identified') }} as web_events
-            on
-                flagged.visitor_type = {{ web_visitor_type(*visitor_columns) }}
-                and flagged.visitor_id = {{ web_visitor_id(*visitor_columns) }}
-                and flagged.slice_start_at = {{ web_session_slice_start('web_events.occurred_at') }}
-        where flagged.is_resolved_from_events
-        group by flagged.visitor_type, flagged.visitor_id, flagged.slice_start_at
-    {%- endset %}
+    {%- set resolved = web_session_slices_resolved(relation) %}
     {{ return(spark_update_from(
         relation, ['visitor_type', 'visitor_id', 'slice_start_at'],
         {

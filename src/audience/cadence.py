@@ -150,6 +150,21 @@ def model_run(
     )
 
 
+# the columns of ml.model_store (one row per model and training as-of date, the pickled fit); the Spark
+# fit keeps the same table in its driver-side DuckDB (audience.spark.fit)
+MODEL_STORE_COLUMNS = """(
+    model_name varchar not null,
+    trained_as_of_date date not null,
+    model_version varchar not null,
+    inputs_key varchar not null,
+    data_key varchar not null,
+    reason varchar not null,
+    trained_at timestamp not null,
+    fit blob not null,
+    primary key (model_name, trained_as_of_date)
+)"""
+
+
 def current_as_of(snapshot_dates: duckdb.DuckDBPyRelation) -> date:
     """The build's as-of date: the `current` row of ``int_snapshot_dates``."""
     rows = snapshot_dates.filter("snapshot_name = 'current'").project("cast(as_of_date as date)").fetchall()
@@ -211,17 +226,7 @@ class ModelStore:
         self.session.execute(f'create schema if not exists "{self.schema}"')
         self.session.execute(
             f"""
-            create table if not exists {self.table} (
-                model_name varchar not null,
-                trained_as_of_date date not null,
-                model_version varchar not null,
-                inputs_key varchar not null,
-                data_key varchar not null,
-                reason varchar not null,
-                trained_at timestamp not null,
-                fit blob not null,
-                primary key (model_name, trained_as_of_date)
-            )
+            create table if not exists {self.table} {MODEL_STORE_COLUMNS}
             """
         )
         self.session.execute(

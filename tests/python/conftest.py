@@ -19,6 +19,31 @@ import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 BIN_DIR = Path(sys.executable).parent
+# Spark's session for the Spark tests' small inputs: one shuffle partition, no whole-stage code generation
+# (each query's Java compile costs more than it saves on a few thousand rows); profiles.yml reads these,
+# each overridable from the environment
+SPARK_SMALL_DATA_SETTINGS = {
+    "SPARK_SHUFFLE_PARTITIONS": "1",
+    "SPARK_WHOLESTAGE_CODEGEN": "false",
+    "SPARK_DBT_THREADS": "2",
+}
+
+
+def spark_env(work: Path) -> dict[str, str]:
+    """The environment of a Spark test's commands: its own Spark warehouse, metastore, dbt target and logs."""
+    return {
+        **os.environ,
+        **{name: os.environ.get(name, value) for name, value in SPARK_SMALL_DATA_SETTINGS.items()},
+        "SPARK_WAREHOUSE_DIR": str(work / "spark-warehouse"),
+        "SPARK_METASTORE_DIR": str(work / "metastore_db"),
+        "DBT_TARGET_PATH": str(work / "target"),
+        "DBT_LOG_PATH": str(work / "logs"),
+        "DBT_PROFILES_DIR": str(PROJECT_DIR),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "PYSPARK_PYTHON": sys.executable,
+    }
+
+
 ONLINE_RETAIL = PROJECT_DIR.parent / "shared" / "data" / "online_retail" / "online_retail.csv.gz"
 
 

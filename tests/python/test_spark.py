@@ -17,17 +17,15 @@ is missing (`make test-spark` installs the `.[spark]` extra first).
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 import subprocess
-import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import BIN_DIR, PROJECT_DIR, DbtRun, DemoData, run_dbt
+from conftest import BIN_DIR, PROJECT_DIR, DbtRun, DemoData, run_dbt, spark_env
 
 from audience.spark.pipeline import PYTHON_MODELS_SELECTOR, SPARK_SCORERS, steps
 
@@ -61,13 +59,6 @@ FEATURE_MARTS = {
     "main.dq_outlier_thresholds": ["source_name", "table_name", "column_name"],
     "main.dq_orphan_consents": ["subject_type", "subject_id", "purpose", "recorded_at"],
     "main.dq_raw_files": ["raw_file"],
-}
-# Spark's session for this small input: one shuffle partition, no whole-stage code generation (each
-# query's Java compile costs more than it saves on a few thousand rows); profiles.yml reads these
-SMALL_DATA_SETTINGS = {
-    "SPARK_SHUFFLE_PARTITIONS": "1",
-    "SPARK_WHOLESTAGE_CODEGEN": "false",
-    "SPARK_DBT_THREADS": "2",
 }
 # the raw contract on Spark: the messy-input fixture (a typo file, a capital L, null tokens, malformed
 # lines, duplicates, ...) through the seeds, staging and the DQ marts, against the same DuckDB build;
@@ -155,20 +146,6 @@ def test_pipeline_on_duckdb_is_one_dbt_build_and_spark_leaves_out_the_python_mod
 # ---------------------------------------------------------------- the Spark slice
 
 
-def _spark_env(work: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        **{name: os.environ.get(name, value) for name, value in SMALL_DATA_SETTINGS.items()},
-        "SPARK_WAREHOUSE_DIR": str(work / "spark-warehouse"),
-        "SPARK_METASTORE_DIR": str(work / "metastore_db"),
-        "DBT_TARGET_PATH": str(work / "target"),
-        "DBT_LOG_PATH": str(work / "logs"),
-        "DBT_PROFILES_DIR": str(PROJECT_DIR),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "PYSPARK_PYTHON": sys.executable,
-    }
-
-
 def _run(command: list[str], env: dict[str, str], cwd: Path, check: bool = True) -> tuple[int, str]:
     proc = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True)
     output = proc.stdout + proc.stderr
@@ -195,7 +172,7 @@ def spark_build(demo_s: DemoData, demo_s_build: DbtRun, tmp_path_factory: pytest
     scorers run only when the SQL build passed.
     """
     work = tmp_path_factory.mktemp("spark")
-    env = {**_spark_env(work), "RAW_DATA_DIR": str(demo_s.raw_dir)}
+    env = {**spark_env(work), "RAW_DATA_DIR": str(demo_s.raw_dir)}
     sql_code, sql_log = _run(
         [str(BIN_DIR / "dbt"), "build", "--target", "spark", "--exclude", PYTHON_MODELS_SELECTOR],
         env,
@@ -247,7 +224,7 @@ def spark_build(demo_s: DemoData, demo_s_build: DbtRun, tmp_path_factory: pytest
 def spark_staging(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The raw contract on Spark: seeds, staging and the DQ marts of the messy-input fixture."""
     work = tmp_path_factory.mktemp("spark_staging")
-    env = {**_spark_env(work), "RAW_DATA_DIR": str(MESSY_RAW)}
+    env = {**spark_env(work), "RAW_DATA_DIR": str(MESSY_RAW)}
     proc = subprocess.run(
         [str(BIN_DIR / "dbt"), "build", "--target", "spark", *STAGING_SELECTION],
         env=env,

@@ -18,16 +18,14 @@ from __future__ import annotations
 
 import importlib.util
 import math
-import os
 import shutil
 import subprocess
-import sys
 import time
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import BIN_DIR, PROJECT_DIR, DbtRun, DemoData
+from conftest import BIN_DIR, PROJECT_DIR, DbtRun, DemoData, spark_env
 
 SPARK_AVAILABLE = (
     importlib.util.find_spec("pyspark") is not None
@@ -81,17 +79,7 @@ NOT_COMPARED = {"built_at", "recorded_at", "added_at", "trained_at"}
 def spark_marts(demo_s: DemoData, demo_s_build: DbtRun, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The Spark run from the fit on, in one process, on the DuckDB build's upstream tables."""
     work = tmp_path_factory.mktemp("spark_marts")
-    env = {
-        **os.environ,
-        "SPARK_WAREHOUSE_DIR": str(work / "spark-warehouse"),
-        "SPARK_METASTORE_DIR": str(work / "metastore_db"),
-        "DBT_TARGET_PATH": str(work / "target"),
-        "DBT_LOG_PATH": str(work / "logs"),
-        "DBT_PROFILES_DIR": str(PROJECT_DIR),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "PYSPARK_PYTHON": sys.executable,
-        "RAW_DATA_DIR": str(demo_s.raw_dir),
-    }
+    env = {**spark_env(work), "RAW_DATA_DIR": str(demo_s.raw_dir)}
     started = time.monotonic()
     proc = subprocess.run(
         [

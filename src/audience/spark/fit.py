@@ -33,6 +33,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from audience.cadence import MODEL_STORE_COLUMNS
+
 # the dbt Python models whose output is a model (fitted on the sample), not one row per customer or lead
 MODEL_TABLES = (
     "segment_centroids",
@@ -183,26 +185,11 @@ def _spark_frame(spark, frame: pd.DataFrame):
     return spark.createDataFrame(table.cast(schema))
 
 
-_STORE_DDL = """
-create table if not exists "{schema}"."{table}" (
-    model_name varchar not null,
-    trained_as_of_date date not null,
-    model_version varchar not null,
-    inputs_key varchar not null,
-    data_key varchar not null,
-    reason varchar not null,
-    trained_at timestamp not null,
-    fit blob not null,
-    primary key (model_name, trained_as_of_date)
-)
-"""
-
-
 def load_store(spark, con: duckdb.DuckDBPyConnection, schema: str) -> int:
     """Spark's `<schema>.model_store` copied into the fit's DuckDB (the store the cadence reads); rows."""
     if not spark.catalog.tableExists(f"{schema}.{STORE_TABLE}"):
         return 0
-    con.execute(_STORE_DDL.format(schema=schema, table=STORE_TABLE))
+    con.execute(f'create table if not exists "{schema}"."{STORE_TABLE}" {MODEL_STORE_COLUMNS}')
     con.register("_store", spark.table(f"{schema}.{STORE_TABLE}").toArrow())
     con.execute(f'insert into "{schema}"."{STORE_TABLE}" select * from _store')
     con.unregister("_store")
