@@ -180,14 +180,19 @@
     {{ return(adapter.dispatch('unpivot_column_counts')(relation, columns)) }}
 {%- endmacro %}
 
+{#- one row: the non-null count of each column (named as the column) and row_count -#}
+{% macro column_counts(relation, columns) -%}
+    select  -- noqa: LT02
+        {%- for column in columns %}
+            count({{ adapter.quote(column.name) }}) as {{ adapter.quote(column.name) }},
+        {%- endfor %}
+        count(*) as row_count
+    from {{ relation }}
+{%- endmacro %}
+
 {% macro duckdb__unpivot_column_counts(relation, columns) -%}
     unpivot (
-            select  -- noqa: LT02
-                {%- for column in columns %}
-                    count({{ adapter.quote(column.name) }}) as {{ adapter.quote(column.name) }},
-                {%- endfor %}
-                count(*) as row_count
-            from {{ relation }}
+            {{ column_counts(relation, columns) }}
         )
         on columns(* exclude (row_count))
         into name column_name value non_null_rows
@@ -200,11 +205,6 @@
             ) as (column_name, non_null_rows),
             row_count
         from (
-            select  -- noqa: LT02
-                {%- for column in columns %}
-                    count({{ adapter.quote(column.name) }}) as {{ adapter.quote(column.name) }},
-                {%- endfor %}
-                count(*) as row_count
-            from {{ relation }}
+            {{ column_counts(relation, columns) }}
         )
 {%- endmacro %}
