@@ -19,12 +19,14 @@ leads as (
 ),
 
 known_customer_ids as (
-    select customer_ids.source_customer_id
+    select distinct customer_ids.source_customer_id
     from customer_ids
     inner join customers
         on customer_ids.customer_id = customers.customer_id
 )
 
+-- anti joins rather than `not in (subquery)` inside an `or`, which Spark can only run as a nested loop
+-- (hours at 362k consents); the subject ids are never null (staging's key), so the two agree
 select
     consents.subject_type,
     consents.subject_id,
@@ -32,12 +34,14 @@ select
     consents.is_granted,
     consents.recorded_at
 from consents
-where
-    (
+left join known_customer_ids
+    on
         consents.subject_type = 'customer'
-        and consents.subject_id not in (select known_customer_ids.source_customer_id from known_customer_ids)
-    )
-    or (
+        and consents.subject_id = known_customer_ids.source_customer_id
+left join leads
+    on
         consents.subject_type = 'lead'
-        and consents.subject_id not in (select leads.lead_id from leads)
-    )
+        and consents.subject_id = leads.lead_id
+where
+    (consents.subject_type = 'customer' and known_customer_ids.source_customer_id is null)
+    or (consents.subject_type = 'lead' and leads.lead_id is null)
