@@ -34,7 +34,6 @@ affected_visitors as materialized (
 ),
 
 {% endif -%}
--- the slices are imported once per use: DuckDB would copy a CTE that is read more than once
 slices as (
     select * from {{ ref('int_web_session_slices_aggregated') }}
     {%- if is_incremental() %}
@@ -42,43 +41,29 @@ slices as (
     {%- endif %}
 ),
 
-previous_slices as (
-    select * from {{ ref('int_web_session_slices_aggregated') }}
-    {%- if is_incremental() %}
-    where {{ affected_visitors }}
-    {%- endif %}
-),
-
-session_slices as (
-    select * from {{ ref('int_web_session_slices_aggregated') }}
-    {%- if is_incremental() %}
-    where {{ affected_visitors }}
-    {%- endif %}
-),
-
+-- the visitor's previous slice, from one window over the slices (no self-join): it is adjacent when it
+-- starts session_timeout_minutes() earlier, and only an adjacent slice can hold an event within the timeout
 slice_starts as (
     select
-        slices.visitor_type,
-        slices.visitor_id,
-        slices.slice_start_at,
+        *,
         coalesce(
-            slices.first_event_at - previous_slices.last_event_at > interval {{ session_timeout_minutes() }} minute,
+            case
+                when
+                    lag(slice_start_at) over visitor_slices
+                    = slice_start_at - interval {{ session_timeout_minutes() }} minute
+                    then
+                        first_event_at - lag(last_event_at) over visitor_slices
+                        > interval {{ session_timeout_minutes() }} minute
+            end,
             true
         ) as is_session_start
     from slices
-    left join previous_slices
-        on
-            slices.visitor_type = previous_slices.visitor_type
-            and slices.visitor_id = previous_slices.visitor_id
-            and slices.slice_start_at - interval {{ session_timeout_minutes() }} minute = previous_slices.slice_start_at
+    window visitor_slices as (partition by visitor_type, visitor_id order by slice_start_at)
 ),
 
 numbered_slices as (
     select
-        visitor_type,
-        visitor_id,
-        slice_start_at,
-        is_session_start,
+        *,
         sum(cast(is_session_start as integer)) over (
             partition by visitor_type, visitor_id
             order by slice_start_at
@@ -89,22 +74,17 @@ numbered_slices as (
 
 sessions as (
     select
-        session_slices.visitor_type,
-        session_slices.visitor_id,
-        numbered_slices.session_number,
-        max(session_slices.first_page_url) filter (where numbered_slices.is_session_start) as landing_page_url,
-        max(session_slices.first_utm_source) filter (where numbered_slices.is_session_start) as utm_source,
-        max(session_slices.first_utm_medium) filter (where numbered_slices.is_session_start) as utm_medium,
-        max(session_slices.first_utm_campaign) filter (where numbered_slices.is_session_start) as utm_campaign,
-        min(session_slices.first_event_at) as session_started_at,
-        {{ web_session_aggregates_from_slices('session_slices') }}
-    from session_slices
-    inner join numbered_slices
-        on
-            session_slices.visitor_type = numbered_slices.visitor_type
-            and session_slices.visitor_id = numbered_slices.visitor_id
-            and session_slices.slice_start_at = numbered_slices.slice_start_at
-    group by session_slices.visitor_type, session_slices.visitor_id, numbered_slices.session_number
+        visitor_type,
+        visitor_id,
+        session_number,
+        max(first_page_url) filter (where is_session_start) as landing_page_url,
+        max(first_utm_source) filter (where is_session_start) as utm_source,
+        max(first_utm_medium) filter (where is_session_start) as utm_medium,
+        max(first_utm_campaign) filter (where is_session_start) as utm_campaign,
+        min(first_event_at) as session_started_at,
+        {{ web_session_aggregates_from_slices('numbered_slices') }}
+    from numbered_slices
+    group by visitor_type, visitor_id, session_number
 )
 
 select
