@@ -270,8 +270,7 @@
     iso_weekday(ts)                                 the ISO day of week, 1 = Monday .. 7 = Sunday
     (integer_divide: macros/engine_marts.sql)
     max_by_skip_nulls(value, order)                 the non-null value of the row with the largest order
-    list_sum_in_order(term, order_by)               aggregate; the sum of `term` added in `order_by`
-                                                    order (the same to the last bit whatever the row order)
+    (ordered_sum: macros/engine_marts.sql; the same sum to the last bit whatever the row order)
     day_series(start_date, end_date, name)          a relation of the days start_date .. end_date - 1,
                                                     one column `name` of type date
 -#}
@@ -351,17 +350,6 @@
 {#- Spark's max_by keeps a null value but skips a null order: a null value gets a null order -#}
 {% macro spark__max_by_skip_nulls(value, order) -%}
     max_by({{ value }}, case when {{ value }} is not null then {{ order }} end)
-{%- endmacro %}
-
-{% macro list_sum_in_order(term, order_by) -%}{{ return(adapter.dispatch('list_sum_in_order')(term, order_by)) }}{%- endmacro %}
-{% macro duckdb__list_sum_in_order(term, order_by) -%}list_sum(list({{ term }} order by {{ order_by }})){%- endmacro %}
-{#- the terms sorted by (order_by, term), then added left to right -#}
-{% macro spark__list_sum_in_order(term, order_by) -%}
-    aggregate(
-        transform(array_sort(collect_list(named_struct('k', {{ order_by }}, 'v', {{ term }}))), item -> item.v),
-        cast(0 as double),
-        (total, term) -> total + term
-    )
 {%- endmacro %}
 
 {% macro day_series(start_date, end_date, name) -%}{{ return(adapter.dispatch('day_series')(start_date, end_date, name)) }}{%- endmacro %}

@@ -17,7 +17,6 @@
     count_list_below(list, value): how many elements of `list` are strictly below `value`.
     list_at(list, position): the element at 1-based `position`, null past the end.
     list_length(list): the number of elements.
-    list_has(list, value): whether `list` contains `value` (null list: null).
 -#}
 {% macro ordered_string_agg(expression, separator, order_by, distinct=false) -%}
     {{ return(adapter.dispatch('ordered_string_agg')(expression, separator, order_by, distinct)) }}
@@ -95,10 +94,6 @@
 {% macro duckdb__list_length(list) -%}len({{ list }}){%- endmacro %}
 {% macro spark__list_length(list) -%}size({{ list }}){%- endmacro %}
 
-{% macro list_has(list, value) -%}{{ return(adapter.dispatch('list_has')(list, value)) }}{%- endmacro %}
-{% macro duckdb__list_has(list, value) -%}list_contains({{ list }}, {{ value }}){%- endmacro %}
-{% macro spark__list_has(list, value) -%}array_contains({{ list }}, {{ value }}){%- endmacro %}
-
 {#-
     days_between(start_date, end_date): whole days from `start_date` to `end_date` (an integer; DuckDB's
     date subtraction, Spark's datediff: Spark's `date - date` is an interval).
@@ -169,12 +164,3 @@
     {%- endif -%}
     {{ return(copy) }}
 {%- endmacro %}
-
-{#-
-    decimal_mean(expression): aggregate; the mean of a decimal column as a double. DuckDB's avg of a
-    decimal is a double; Spark's is a decimal rounded to 6 places, so Spark divides the exact sum (as
-    a double) by the count instead (the upstream Spark port's decimal_avg is the same rule).
--#}
-{% macro decimal_mean(expression) -%}{{ return(adapter.dispatch('decimal_mean')(expression)) }}{%- endmacro %}
-{% macro duckdb__decimal_mean(expression) -%}avg({{ expression }}){%- endmacro %}
-{% macro spark__decimal_mean(expression) -%}cast(sum({{ expression }}) as double) / count({{ expression }}){%- endmacro %}

@@ -66,15 +66,15 @@ checked as (
                 then 'rule values differ from lead_scores'
             when
                 definitions.segment_ids is not null
-                and not coalesce({{ list_has("definitions.segment_ids", "cast(members.segment_id as varchar)") }}, false)
+                and not coalesce({{ list_contains_value("definitions.segment_ids", "cast(members.segment_id as varchar)") }}, false)
                 then 'segment id not admitted'
             when
                 definitions.segment_names is not null
-                and not coalesce({{ list_has("definitions.segment_names", "members.segment_name") }}, false)
+                and not coalesce({{ list_contains_value("definitions.segment_names", "members.segment_name") }}, false)
                 then 'segment name not admitted'
             when
                 definitions.rfm_segments is not null
-                and not coalesce({{ list_has("definitions.rfm_segments", "members.rfm_segment") }}, false)
+                and not coalesce({{ list_contains_value("definitions.rfm_segments", "members.rfm_segment") }}, false)
                 then 'rfm segment not admitted'
             when definitions.min_grade is not null and not coalesce(members.grade <= definitions.min_grade, false)
                 then 'grade below the minimum'

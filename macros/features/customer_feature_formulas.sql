@@ -41,7 +41,7 @@
 {% macro shannon_entropy(share, order_by) -%}
     greatest(
         0.0,
-        -{{ list_sum_in_order('case when ' ~ share ~ ' > 0 then ' ~ share ~ ' * ln(' ~ share ~ ') else 0.0 end', order_by) }}
+        -{{ ordered_sum('case when ' ~ share ~ ' > 0 then ' ~ share ~ ' * ln(' ~ share ~ ') else 0.0 end', order_by) }}
     )
 {%- endmacro %}
 

@@ -97,13 +97,16 @@ matches as (
         definitions.is_active
         and (
             definitions.segment_ids is null
-            or {{ list_has("definitions.segment_ids", "cast(candidates.segment_id as varchar)") }}
+            or {{ list_contains_value("definitions.segment_ids", "cast(candidates.segment_id as varchar)") }}
         )
         and (
             definitions.segment_names is null
-            or {{ list_has("definitions.segment_names", "candidates.segment_name") }}
+            or {{ list_contains_value("definitions.segment_names", "candidates.segment_name") }}
         )
-        and (definitions.rfm_segments is null or {{ list_has("definitions.rfm_segments", "candidates.rfm_segment") }})
+        and (
+            definitions.rfm_segments is null
+            or {{ list_contains_value("definitions.rfm_segments", "candidates.rfm_segment") }}
+        )
         and (definitions.min_grade is null or candidates.grade <= definitions.min_grade)
         and (definitions.min_probability is null or candidates.probability >= definitions.min_probability)
         and (definitions.max_priority_rank is null or candidates.priority_rank <= definitions.max_priority_rank)

@@ -47,7 +47,7 @@ member_measures as (
     select
         customer_segments.segment_id,
         {{ exact_avg('customer_propensity_scores.probability') }} as expected_conversion,
-        {{ decimal_mean("customer_features.monetary_total") }} as member_value,
+        {{ decimal_avg("customer_features.monetary_total") }} as member_value,
         avg(cast(coalesce(consents_in_force.is_granted, false) as double)) as ease_of_access
     from customer_segments
     inner join customer_features
