@@ -98,9 +98,11 @@ pytest: setup
 ## bench: side by side with the peers (issue 13): `make bench` runs back to back on the peers' input
 ## (PEERS_DATA, generated with ../shared/peers/make_test_data.py when empty) the pandas peer, the DuckDB
 ## reference, the warehouse's feature path and its full build with tests; REPEAT=3 for medians.
-## `make bench SCALE=S|M|L`: the demo data at that scale, dbt build, per-model figures (TESTS=0: models only).
+## `make bench SCALE=S|M|L`: the demo data at that scale, dbt build, per-model figures (TESTS=0: models only;
+## INCREMENTAL=1: only the incremental day, as of the last full build at that scale, as on the peers' input).
 ## Results in bench/results/. See README.md, "Benchmark".
 TESTS ?= 1
+INCREMENTAL ?= 0
 PEERS_DATA ?= data/bench/peers200k
 PEERS_CUSTOMERS ?= 200000
 PEERS_AS_OF ?= 2025-01-01
@@ -110,7 +112,8 @@ ifeq ($(origin SCALE),file)
 	$(BIN)/audience bench --peers --raw-dir $(PEERS_DATA) --customers $(PEERS_CUSTOMERS) --as-of $(PEERS_AS_OF) \
 		--repeat $(REPEAT)
 else
-	$(BIN)/audience bench --scale $(SCALE) --seed $(SEED) $(if $(filter 0,$(TESTS)),--no-tests,)
+	$(BIN)/audience bench --scale $(SCALE) --seed $(SEED) $(if $(filter 0,$(TESTS)),--no-tests,) \
+		$(if $(filter 1,$(INCREMENTAL)),--incremental,)
 endif
 
 clean:

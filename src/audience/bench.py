@@ -195,6 +195,50 @@ def _markdown(figures: dict) -> str:
     return "\n".join(lines)
 
 
+def run_incremental_bench(scale: str, root: Path = Path("data/bench")) -> dict:
+    """The incremental day at `scale`, as `make bench` measures it on the peers' input: a build of every
+    day but the last before the as-of date, then `dbt build` (tests included) adding that day
+    (`_incremental_day_step`). The as-of date is the current snapshot of the last full build at that
+    scale (`run_bench`'s warehouse), so run that first. Writes `bench/results/<scale>-incremental.json`."""
+    work = root / scale
+    warehouse = work / "warehouse.duckdb"
+    if not warehouse.exists():
+        raise SystemExit(f"{warehouse} not found: run `make bench SCALE={scale}` first")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (as_of,) = con.execute(
+            "select as_of_date from intermediate.int_snapshot_dates where snapshot_name = 'current'"
+        ).fetchone()
+    env = {
+        **os.environ,
+        "DBT_LOG_PATH": str(work / "logs"),
+        "DBT_PROFILES_DIR": str(Path.cwd()),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    step = _incremental_day_step(work / "raw", work, env, as_of.isoformat(), repeat=1)
+    figures = {
+        "scale": scale,
+        "as_of": as_of.isoformat(),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+                    "duckdb_memory_limit": os.environ.get("DUCKDB_MEMORY_LIMIT", "profiles.yml default")},
+        **step,
+    }  # fmt: skip
+    dbt = step.get("dbt", {})
+    text = (
+        f"# Incremental day, scale {scale}\n\nMeasured {figures['measured_at']} on {os.cpu_count()} CPUs, "
+        f"DuckDB memory_limit {figures['machine']['duckdb_memory_limit']}: `dbt build` (tests included) "
+        f"adding the events of the day before {figures['as_of']} after a build of the days before: "
+        f"{step['wall_seconds']} s, peak {step['peak_rss_mib']} MiB ({dbt.get('outside_nodes_seconds')} s "
+        f"outside the nodes).\n\n| model | seconds |\n|---|---:|\n"
+        + "".join(f"| {name} | {seconds} |\n" for name, seconds in dbt.get("models", [])[:15])
+    )
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / f"{scale}-incremental.json").write_text(json.dumps(figures, indent=2) + "\n")
+    (RESULTS_DIR / f"{scale}-incremental.md").write_text(text)
+    print(text)
+    return figures
+
+
 # ---------- side by side with the peers (issue 13): pandas, hand-written DuckDB SQL, the warehouse
 
 PEERS_DIR = Path("../shared/peers")

@@ -58,6 +58,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench.add_argument("--scale", choices=["S", "M", "L"], default="S")
     bench.add_argument("--seed", type=int, default=42)
     bench.add_argument("--no-tests", action="store_true", help="models and seeds only (no data tests)")
+    bench.add_argument(
+        "--incremental",
+        action="store_true",
+        help="--scale: the incremental day only, as of the last full bench build at that scale",
+    )
     # ---------- perf (issue 13): side by side with the peers of ../shared/peers
     bench.add_argument(
         "--peers",
@@ -223,10 +228,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(f"segment report: {out}")
     elif args.command == "bench":
-        from audience.bench import run_bench, run_peer_bench
+        from audience.bench import run_bench, run_incremental_bench, run_peer_bench
 
         if args.peers:
             run_peer_bench(Path(args.raw_dir), as_of=args.as_of, customers=args.customers, repeat=args.repeat)
+        elif args.incremental:
+            run_incremental_bench(args.scale)
         else:
             run_bench(scale=args.scale, seed=args.seed, with_tests=not args.no_tests)
     elif args.command == "sync":
