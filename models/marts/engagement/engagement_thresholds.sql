@@ -27,15 +27,26 @@ threshold_days as (
     where snapshot_dates.snapshot_name = 'current'
 ),
 
-trailing_activity as (
+-- each threshold day with the 30 days of its window: the daily rows join on equality (a small hash
+-- table), not on a date range (a range join over every daily row held the L build's memory)
+threshold_windows as (
     select
         threshold_days.activity_date,
-        daily_activity.customer_id,
-        sum(daily_activity.sessions) as sessions_30d
+        threshold_days.activity_date - cast(window_offsets.window_offset as integer) as window_date
     from threshold_days
+    cross join range(0, 30) as window_offsets (window_offset)
+),
+
+-- an integer, not the sum's wider type: the percentiles hold every value of a day in memory (30M at L)
+trailing_activity as (
+    select
+        threshold_windows.activity_date,
+        daily_activity.customer_id,
+        cast(sum(daily_activity.sessions) as integer) as sessions_30d
+    from threshold_windows
     inner join daily_activity
-        on daily_activity.activity_date between threshold_days.activity_date - 29 and threshold_days.activity_date
-    group by threshold_days.activity_date, daily_activity.customer_id
+        on threshold_windows.window_date = daily_activity.activity_date
+    group by threshold_windows.activity_date, daily_activity.customer_id
 ),
 
 percentiles as (
