@@ -177,6 +177,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="spark, --in-process: a DuckDB warehouse file; the fit copies the tables the later steps read from it",
     )
     pipe.add_argument("--vars", help="spark, --in-process: dbt vars (YAML) for every dbt command and the fit")
+    pipe.add_argument(
+        "--tests",
+        default="all",
+        choices=["all", "key"],
+        help="spark: every test (default), or the key and contract tests only (the CI test; the rest run on DuckDB)",
+    )
 
     args = parser.parse_args(argv)
     if args.command == "generate":
@@ -259,8 +265,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 start_at=args.start_at,
                 bridge_from=Path(args.bridge_from) if args.bridge_from else None,
                 dbt_vars=args.vars,
+                tests=args.tests,
             )
-        return run_pipeline(args.target)
+        return run_pipeline(args.target, tests=args.tests)
     elif args.command == "diff-warehouses":
         from audience.warehouse_diff import run as run_diff
 

@@ -6,8 +6,10 @@ directories, so tests never share state with each other or with `make run`.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -42,6 +44,32 @@ def spark_env(work: Path) -> dict[str, str]:
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "PYSPARK_PYTHON": sys.executable,
     }
+
+
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        return False
+
+
+def require_spark() -> None:
+    """Skip a Spark test when pyspark, dbt-spark or Java is missing; under CI=true fail instead (CI
+    installs the `.[spark]` extra through `make test`, and Java 17 must be on the runner)."""
+    missing = [
+        name
+        for name, found in (
+            ("pyspark", _installed("pyspark")),
+            ("dbt-spark", _installed("dbt.adapters.spark")),
+            ("java (Java 17)", shutil.which("java") is not None),
+        )
+        if not found
+    ]
+    if missing:
+        message = f"Spark test: {', '.join(missing)} missing (`make spark-setup` installs the .[spark] extra)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 ONLINE_RETAIL = PROJECT_DIR.parent / "shared" / "data" / "online_retail" / "online_retail.csv.gz"
@@ -141,3 +169,10 @@ def demo_s_build(demo_s: DemoData, tmp_path_factory: pytest.TempPathFactory) -> 
     """One full `dbt build` of the S demo data, shared by the tests that only read its outputs."""
     run = run_dbt(["build"], raw_dir=demo_s.raw_dir, work_dir=tmp_path_factory.mktemp("demo_s_build"))
     yield run
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The Spark tests first: `pytest -n 2 --dist loadfile` hands out files in this order, so the
+    longest file (one Spark process, about as long as the rest of one worker's share) starts at once
+    and runs beside the others instead of after them."""
+    items.sort(key=lambda item: item.path.name != "test_spark.py")

@@ -1,42 +1,56 @@
-"""The Spark target (issue 14) against the DuckDB build, on the S demo data (2,000 customers, 2,000 leads).
+"""The Spark target (issue 14) against the DuckDB build: one Spark process, one JVM, part of `make test`.
 
-What runs on Spark here (README, "Running on Apache Spark", says why this selection): Spark builds every
-SQL model that is not downstream of the dbt Python models, with its tests, from the raw files (`dbt build
---target spark --exclude path:python_models+`: staging, the intermediate models, the feature marts, the
-DQ marts); `audience fit --target spark` fits the dbt Python models' code on a sample of the feature marts
-Spark built and writes the model tables there; `dbt build --target spark` builds the SQL scorers
-(`model_coefficients`, `customer_segments_sql`, `logistic_scores_sql`) with their tests. The feature
-marts, the DQ marts, the model tables, segments and scores must equal the DuckDB build's: exactly for
-keys and codes, within 1e-9 for numbers. The S data rather than a smaller input: Spark's time here is
-its fixed cost per query (about a thousand models and tests), not the rows, and S is the input whose
-DuckDB build the suite already shares. One Spark build (three JVM starts) is shared by every assert, plus
-one for the raw contract on the messy-input fixture; the test is skipped when pyspark, dbt-spark or Java
-is missing (`make test-spark` installs the `.[spark]` extra first).
+What runs on Spark (the `spark_run` fixture runs this file as a script: `_spark_ci_run`):
+
+1. the raw contract on the messy-input fixture (a typo file, a capital L, null tokens, malformed lines,
+   duplicates, ...): the seeds, staging, the DQ marts and everything upstream of them, with their key and
+   contract tests; its tables are kept, then every Spark schema is dropped;
+2. the S demo data (2,000 customers, 2,000 leads) from its raw files through every step of `audience
+   pipeline --target spark --in-process --tests key --bridge-from <the DuckDB S build>`: the seeds, the
+   SQL graph up to the feature marts, the fit on a sample, the SQL scorers, the apply step (`mapInPandas`
+   for the tree model) and the 27 SQL models downstream of the Python models. The feature and DQ marts
+   Spark built are kept before the fit; the fit then runs on the same sample as DuckDB's (the DuckDB
+   build's upstream tables copied to Spark, `--bridge-from`): fitted on Spark's own marts, equal within
+   1e-9 but not to the last bit, the logistic coefficients moved by up to 6.3e-9 (measured), the solver
+   amplifying last-bit differences.
+
+Every SQL model builds on Spark (the test counts them against dbt's manifest), with its contract
+(enforced when the model builds). The tests run on Spark are the key and contract tests only
+(`audience.spark.pipeline.tests_left_to_duckdb`): `unique`, `unique_combination_of_columns`,
+`relationships`, `not_null` on a key column, the raw contract's `raw_contract_names` and
+`contract_codes`. The other data tests (ranges, accepted values, expressions, custom and singular
+tests) and the unit tests run on the DuckDB builds of the rest of the suite: they check the SQL's
+logic, and the comparisons below check that Spark computes the same rows. The choice is CI time: at this
+size Spark's time is its fixed cost per query, not the rows (README, "Running on Apache Spark").
+
+Then every table is read as Parquet (no second JVM) and must equal the DuckDB build's: keys, codes and
+model versions exactly, numbers within 1e-9; the build clocks are not compared. The DuckDB S build is the
+suite's shared one; it is made while Spark builds the raw contract and the SQL graph (the fit waits for
+it). Without pyspark, dbt-spark or Java the Spark tests skip (fail under CI=true).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
+import math
+import os
+import re
 import shutil
 import subprocess
+import sys
+import time
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
-from conftest import BIN_DIR, PROJECT_DIR, DbtRun, DemoData, run_dbt, spark_env
+from conftest import PROJECT_DIR, DbtRun, DemoData, require_spark, run_dbt, spark_env
 
-from audience.spark.pipeline import PYTHON_MODELS_SELECTOR, SPARK_SCORERS, steps
-
-SPARK_AVAILABLE = (
-    importlib.util.find_spec("pyspark") is not None
-    and importlib.util.find_spec("dbt.adapters.spark") is not None
-    and shutil.which("java") is not None
-)
-needs_spark = pytest.mark.skipif(
-    not SPARK_AVAILABLE, reason="pyspark, dbt-spark or java missing: pip install -e '.[spark]'"
-)
+from audience.spark import pipeline  # (its tests_left_to_duckdb, imported by name, would be collected)
+from audience.spark.pipeline import SPARK_SCORERS, key_test_exclusions, steps, with_exclusions
 
 # the SQL marts Spark builds from the raw files, compared with DuckDB's (keys first: the sort order)
 FEATURE_MARTS = {
@@ -60,9 +74,8 @@ FEATURE_MARTS = {
     "main.dq_orphan_consents": ["subject_type", "subject_id", "purpose", "recorded_at"],
     "main.dq_raw_files": ["raw_file"],
 }
-# the raw contract on Spark: the messy-input fixture (a typo file, a capital L, null tokens, malformed
-# lines, duplicates, ...) through the seeds, staging and the DQ marts, against the same DuckDB build;
-# (with everything upstream of them; cautious: a test that also reads an unselected model is left out)
+# the raw contract on Spark: the messy-input fixture through the seeds, staging and the DQ marts (with
+# everything upstream of them; cautious: a test that also reads an unselected model is left out)
 MESSY_RAW = PROJECT_DIR / "tests" / "fixtures" / "messy_input"
 STAGING_SELECTION = [
     "--indirect-selection",
@@ -91,7 +104,8 @@ STAGING_COMPARED = {
     "staging.base_email__events": ["event_id"],
     "staging.base_firmographics__accounts": ["account_id"],
 }
-COMPARED = {
+# the fit's model tables and the SQL scorers
+MODEL_TABLES = {
     "ml.segment_centroids": ["segment_id", "feature"],
     "ml.segment_scaler_params": ["output_feature"],
     "ml.scoring_model_coefficients": ["model_name", "output_feature"],
@@ -99,6 +113,37 @@ COMPARED = {
     "main.customer_segments_sql": ["customer_id"],
     "main.logistic_scores_sql": ["model_name", "scored_id"],
 }
+# the apply step's per-row tables (the Python models' names and columns) and the marts downstream
+DOWNSTREAM = {
+    "ml.segment_assignments": ["customer_id"],
+    "ml.lead_score_predictions": ["lead_id"],
+    "ml.propensity_score_predictions": ["customer_id"],
+    "ml.weighted_scores": ["model_name", "scored_id"],
+    "ml.segment_model_run": ["model_name"],
+    "ml.scoring_model_runs": ["model_name"],
+    "main.customer_segments": ["customer_id"],
+    "main.segment_profiles": ["segment_id"],
+    "main.segment_feature_profiles": ["segment_id", "feature_name"],
+    "main.segment_name_tokens": ["segment_id", "word"],
+    "main.segment_rfm_mix": ["segment_id", "rfm_segment"],
+    "main.lead_scores": ["lead_id"],
+    "main.customer_propensity_scores": ["customer_id"],
+    "main.model_metrics": ["model_name"],
+    "main.model_feature_exclusions": ["model_name", "feature_name"],
+    "main.threshold_profit_curve": ["model_name", "threshold"],
+    "main.segment_priorities": ["segment_id"],
+    "main.feature_drift": ["comparison", "source_model", "feature_name"],
+    "main.audience_members": ["audience_name", "subject_type", "subject_id"],
+    "main.audience_summary": ["audience_name"],
+    "intermediate.int_audience_rule_matches": ["audience_name", "subject_type", "subject_id"],
+    "history.score_history": ["model_name", "subject_id"],
+    "history.segment_membership_history": ["customer_id"],
+    "history.model_runs": ["model_name"],
+    "history.model_metrics_history": ["model_name"],
+    "history.feature_bin_history": ["comparison", "source_model", "feature_name", "bin_index"],
+}
+# the clock of each build (trained_at: the build time of model_metrics)
+NOT_COMPARED = {"built_at", "recorded_at", "added_at", "trained_at"}
 
 
 # ---------------------------------------------------------------- orchestration (no Spark needed)
@@ -143,110 +188,176 @@ def test_pipeline_on_duckdb_is_one_dbt_build_and_spark_leaves_out_the_python_mod
         steps("snowflake")
 
 
-# ---------------------------------------------------------------- the Spark slice
-
-
-def _run(command: list[str], env: dict[str, str], cwd: Path, check: bool = True) -> tuple[int, str]:
-    proc = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True)
-    output = proc.stdout + proc.stderr
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{' '.join(command)} failed ({proc.returncode}):\n{output[-6000:]}")
-    return proc.returncode, output
-
-
-def _table_path(warehouse: Path, table: str) -> Path:
-    schema, name = table.split(".")
-    return warehouse / f"{schema}.db" / name
-
-
-@pytest.fixture(scope="module")
-def spark_build(demo_s: DemoData, demo_s_build: DbtRun, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The Spark build of the S demo data from its raw files: the SQL graph, the fit, the scorers.
-
-    Three JVM starts: `dbt build --exclude path:python_models+` (seeds, staging, intermediate, the
-    feature and DQ marts, with their tests), `audience fit` and the scorers' `dbt build`. The marts Spark
-    built are read (for their comparison) before the fit; the fit runs on the same sample as DuckDB's,
-    the DuckDB build's fit inputs (`--bridge-from`): fitted on Spark's own marts, which agree with
-    DuckDB's within 1e-9 but not to the last bit, the logistic coefficients moved by up to 6.3e-9 and
-    the log-odds by 3.3e-8 (measured), the solver amplifying last-bit differences. The fit and the
-    scorers run only when the SQL build passed.
-    """
-    work = tmp_path_factory.mktemp("spark")
-    env = {**spark_env(work), "RAW_DATA_DIR": str(demo_s.raw_dir)}
-    sql_code, sql_log = _run(
-        [str(BIN_DIR / "dbt"), "build", "--target", "spark", "--exclude", PYTHON_MODELS_SELECTOR],
-        env,
-        PROJECT_DIR,
-        check=False,
-    )
-    warehouse = work / "spark-warehouse"
-    # the marts as Spark built them, before the bridge replaces the fit's inputs with DuckDB's
-    marts = {
-        table: pd.read_parquet(_table_path(warehouse, table)) if sql_code == 0 else None
-        for table in FEATURE_MARTS
-    }
-    fit_code, fit_log, build_code, build_log = None, "", None, ""
-    if sql_code == 0:
-        fit_code, fit_log = _run(
-            [
-                str(BIN_DIR / "audience"),
-                "fit",
-                "--target",
-                "spark",
-                "--bridge-from",
-                str(demo_s_build.warehouse),
-            ],
-            env,
-            PROJECT_DIR,
-            check=False,
-        )
-    if fit_code == 0:
-        build_code, build_log = _run(
-            [str(BIN_DIR / "dbt"), "build", "--target", "spark", "--select", *SPARK_SCORERS],
-            env,
-            PROJECT_DIR,
-            check=False,
-        )
-    # Spark's managed tables are Parquet directories under the warehouse dir: read without another JVM
-    tables = {**{table: _table_path(warehouse, table) for table in COMPARED}, **marts}
+def _test_node(name: str, test: str | None, model: str, column: str | None = None, **kwargs) -> dict:
+    metadata = {"name": test, "kwargs": kwargs} if test else None
     return {
-        "sql_code": sql_code,
-        "sql_log": sql_log,
-        "fit_code": fit_code,
-        "fit_log": fit_log,
-        "build_code": build_code,
-        "build_log": build_log,
-        **tables,
+        "resource_type": "test",
+        "name": name,
+        "test_metadata": metadata,
+        "attached_node": f"model.p.{model}" if test else None,
+        "column_name": column,
+        "depends_on": {"nodes": [f"model.p.{model}"]},
     }
+
+
+def test_key_tests_are_the_keys_their_not_nulls_and_the_raw_contract():
+    tests = [
+        _test_node("unique_a_id", "unique", "a", "id"),
+        _test_node("not_null_a_id", "not_null", "a", "id"),
+        _test_node("not_null_a_name", "not_null", "a", "name"),
+        _test_node("accepted_values_a_kind", "accepted_values", "a", "kind", values=["x"]),
+        _test_node("ucoc_a", "unique_combination_of_columns", "a", combination_of_columns=["day", "id"]),
+        _test_node("not_null_a_day", "not_null", "a", "day"),
+        _test_node("relationships_b_a_id", "relationships", "b", "a_id", to="ref('a')", field="id"),
+        _test_node("not_null_b_a_id", "not_null", "b", "a_id"),
+        _test_node("not_null_b_day", "not_null", "b", "day"),  # day is a key of a, not of b
+        _test_node("contract_codes_b_kind", "contract_codes", "b", "kind"),
+        _test_node("assert_something", None, "b"),  # a singular test
+    ]
+    manifest = {"nodes": {f"test.p.{test['name']}": test for test in tests}}
+    left = ["accepted_values_a_kind", "assert_something", "not_null_a_name", "not_null_b_day"]
+    assert pipeline.tests_left_to_duckdb(manifest) == left
+    assert key_test_exclusions(manifest) == ["resource_type:unit_test", *left]
+
+
+def test_exclusions_join_a_commands_own():
+    build_sql = next(step for step in steps("spark") if step.name == "dbt_build_sql").command[1:]
+    assert with_exclusions(build_sql, ["t1"]) == [*build_sql, "t1"]
+    assert with_exclusions(["build", "--select", "m"], ["t1"]) == [
+        "build",
+        "--select",
+        "m",
+        "--exclude",
+        "t1",
+    ]
+    assert with_exclusions(["build", "--exclude", "x", "--select", "m"], ["t1"]) == [
+        "build",
+        "--exclude",
+        "x",
+        "t1",
+        "--select",
+        "m",
+    ]
+    assert with_exclusions(["seed"], []) == ["seed"]
+
+
+# ---------------------------------------------------------------- the Spark run (one process, one JVM)
+
+
+def _keep(warehouse: Path, tables, destination: Path) -> None:
+    """Copy the Parquet directories of `tables` (schema.name) out of Spark's warehouse."""
+    for table in tables:
+        schema, name = table.split(".")
+        source = warehouse / f"{schema}.db" / name
+        if source.exists():
+            shutil.copytree(source, destination / table)
+
+
+def _spark_ci_run(raw_dir: str, messy_dir: str, duckdb_build: str, kept: str) -> int:
+    """This module's Spark process (the `spark_run` fixture runs the module as a script): the raw
+    contract on the messy input, then the S pipeline with key tests; see the module docstring."""
+    from dbt.cli.main import dbtRunner
+
+    from audience.spark.fit import load_manifest
+    from audience.spark.pipeline import run_in_process, summarize_run
+    from audience.spark.session import spark_session
+
+    target_path = Path(os.environ["DBT_TARGET_PATH"])
+    warehouse = Path(os.environ["SPARK_WAREHOUSE_DIR"])
+    session = spark_session()
+    runner = dbtRunner()
+    # 1. the raw contract on the messy input; its tables kept, then a clean warehouse for the S build
+    os.environ["RAW_DATA_DIR"] = messy_dir
+    contract_ok = runner.invoke(["parse", "--target", "spark"]).success
+    if contract_ok:
+        exclusions = key_test_exclusions(load_manifest(target_path))
+        result = runner.invoke(
+            with_exclusions(["build", "--target", "spark", *STAGING_SELECTION], exclusions)
+        )
+        contract_ok = result.success
+        print(f"[spark-ci] raw contract build ran: {summarize_run(result.result)}", flush=True)
+    print(f"[spark-ci] raw contract build {'passed' if contract_ok else 'failed'}", flush=True)
+    _keep(warehouse, STAGING_COMPARED, Path(kept) / "messy")
+    for database in session.catalog.listDatabases():
+        if database.name != "default":
+            session.sql(f"drop database `{database.name}` cascade")
+
+    # 2. the S demo data: every step, the key tests; the marts Spark built kept before the bridge
+    def before_step(name: str) -> None:
+        if name != "fit_on_sample":
+            return
+        _keep(warehouse, FEATURE_MARTS, Path(kept) / "s")
+        waited = time.monotonic()
+        while not Path(duckdb_build).exists():  # the test makes the DuckDB S build meanwhile
+            if time.monotonic() - waited > 1800:
+                raise TimeoutError(f"{duckdb_build} did not appear in 30 minutes")
+            time.sleep(2)
+
+    os.environ["RAW_DATA_DIR"] = raw_dir
+    code = run_in_process(bridge_from=Path(duckdb_build), tests="key", before_step=before_step)
+    print(f"[spark-ci] result {json.dumps({'raw_contract': contract_ok, 'pipeline': code})}", flush=True)
+    return 0 if contract_ok and code == 0 else 1
 
 
 @pytest.fixture(scope="module")
-def spark_staging(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The raw contract on Spark: seeds, staging and the DQ marts of the messy-input fixture."""
-    work = tmp_path_factory.mktemp("spark_staging")
-    env = {**spark_env(work), "RAW_DATA_DIR": str(MESSY_RAW)}
-    proc = subprocess.run(
-        [str(BIN_DIR / "dbt"), "build", "--target", "spark", *STAGING_SELECTION],
-        env=env,
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-    )
-    warehouse = work / "spark-warehouse"
-    tables = {
-        table: warehouse / f"{table.split('.')[0]}.db" / table.split(".")[1] for table in STAGING_COMPARED
+def spark_run(
+    request: pytest.FixtureRequest, demo_s: DemoData, tmp_path_factory: pytest.TempPathFactory
+) -> dict:
+    """The Spark process, with the two DuckDB builds it is compared with made while it runs."""
+    require_spark()
+    work = tmp_path_factory.mktemp("spark")
+    duckdb_link = work / "duckdb_s_build.duckdb"  # a link to the DuckDB S build, made when it is ready
+    env = {**spark_env(work), "RAW_DATA_DIR": str(demo_s.raw_dir)}
+    command = [
+        sys.executable,
+        __file__,
+        str(demo_s.raw_dir),
+        str(MESSY_RAW),
+        str(duckdb_link),
+        str(work / "kept"),
+    ]
+    started = time.monotonic()
+    with (work / "spark.log").open("w") as log:
+        proc = subprocess.Popen(command, env=env, cwd=PROJECT_DIR, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            duckdb_link.symlink_to(request.getfixturevalue("demo_s_build").warehouse)
+            request.getfixturevalue("duckdb_messy")
+            returncode = proc.wait(timeout=45 * 60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    print(f"[spark_run] the Spark process took {time.monotonic() - started:.0f} s")
+    return {
+        "returncode": returncode,
+        "log": (work / "spark.log").read_text(),
+        "warehouse": work / "spark-warehouse",
+        "kept": work / "kept",
+        "manifest": work / "target" / "manifest.json",
     }
-    return {"returncode": proc.returncode, "log": proc.stdout + proc.stderr, **tables}
 
 
 @pytest.fixture(scope="module")
 def duckdb_messy(tmp_path_factory: pytest.TempPathFactory) -> DbtRun:
-    """The same selection as the Spark build's raw-contract part, on DuckDB."""
+    """The same selection as the Spark build's raw-contract part, on DuckDB (every test)."""
     return run_dbt(
         ["build", *STAGING_SELECTION],
         raw_dir=MESSY_RAW,
         work_dir=tmp_path_factory.mktemp("duckdb_messy"),
     )
+
+
+def _read(path: Path, table: str) -> pd.DataFrame:
+    assert path.exists(), f"{table}: Spark did not write it ({path}): see the build test"
+    return pd.read_parquet(path)
+
+
+def _spark_table(spark_run: dict, table: str) -> pd.DataFrame:
+    schema, name = table.split(".")
+    return _read(spark_run["warehouse"] / f"{schema}.db" / name, table)
+
+
+# ---------------------------------------------------------------- comparisons
 
 
 def _naive_utc(frame: pd.DataFrame) -> pd.DataFrame:
@@ -271,9 +382,9 @@ def _comparable(column: pd.Series) -> pd.Series:
 
 
 def _compare(
-    spark_table: Path | pd.DataFrame, duck: DbtRun, table: str, keys: list[str], allow_empty: bool = False
+    spark: pd.DataFrame, duck: DbtRun, table: str, keys: list[str], allow_empty: bool = False
 ) -> None:
-    spark = spark_table if isinstance(spark_table, pd.DataFrame) else pd.read_parquet(spark_table)
+    """The upstream tables and the model tables (decimals, lists, JSON text)."""
     assert allow_empty or not spark.empty, f"{table}: Spark wrote no rows"
     schema, name = table.split(".")
     duckdb_frame = duck.frame(f'select * from "{schema}"."{name}"')
@@ -305,22 +416,100 @@ def _compare(
             assert [str(x) for x in a] == [str(x) for x in b], f"{table}.{column} differs"
 
 
-@needs_spark
+def _values(series: pd.Series, like: pd.Series) -> list:
+    """`series` as comparable Python values, typed as `like` (the DuckDB column): dates and timestamps
+    as naive UTC timestamps, whole numbers as int (a Parquet int column with nulls reads as float)."""
+    if pd.api.types.is_datetime64_any_dtype(like) or pd.api.types.is_datetime64_any_dtype(series):
+        stamps = pd.to_datetime(series, utc=True).dt.tz_localize(None)
+        return [None if pd.isna(value) else value for value in stamps]
+    whole = pd.api.types.is_integer_dtype(like)
+    values = []
+    for value in series.astype(object):
+        if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+            values.append(None)
+        elif isinstance(value, bool | np.bool_ | str):
+            values.append(value if isinstance(value, str) else bool(value))
+        elif isinstance(value, int | np.integer) or (whole and float(value).is_integer()):
+            values.append(int(value))
+        else:
+            values.append(str(value))
+    return values
+
+
+def _compare_downstream(spark: pd.DataFrame, duck: DbtRun, table: str, keys: list[str]) -> None:
+    """The apply step's tables and the marts downstream of the Python models (model versions too)."""
+    schema, name = table.split(".")
+    duckdb_frame = duck.frame(f'select * from "{schema}"."{name}"')
+    # same columns (Spark keeps a history table's partition column, as_of_date, last)
+    assert sorted(spark.columns) == sorted(duckdb_frame.columns), table
+    assert len(spark) == len(duckdb_frame) > 0, (
+        f"{table}: {len(duckdb_frame)} rows on DuckDB, {len(spark)} on Spark"
+    )
+    columns = [c for c in duckdb_frame.columns if c not in NOT_COMPARED]
+    order = keys + [c for c in columns if c not in keys and not pd.api.types.is_float_dtype(duckdb_frame[c])]
+    left, right = (
+        frame[columns].sort_values(order, key=lambda c: c.astype(str)).reset_index(drop=True)
+        for frame in (duckdb_frame, spark)
+    )
+    for column in columns:
+        a, b = left[column], right[column]
+        if pd.api.types.is_float_dtype(a):
+            a, b = a.astype(float), b.astype(float)
+            same = ((a - b).abs() <= 1e-9) | (a.isna() & b.isna())
+            assert same.all(), f"{table}.{column}: largest difference {(a - b).abs().max()}"
+        else:  # keys and codes exactly; a null is a null on both sides
+            assert _values(a, a) == _values(b, a), f"{table}.{column} differs"
+
+
+# ---------------------------------------------------------------- the tests of the Spark run
+
+
 @pytest.mark.spark
 @pytest.mark.dbt
-def test_spark_builds_the_sql_graph_from_raw_files_with_its_tests(spark_build):
-    assert spark_build["sql_code"] == 0, spark_build["sql_log"][-6000:]
-    assert "ERROR=0" in spark_build["sql_log"] and "SKIP=0" in spark_build["sql_log"]
+def test_spark_builds_every_model_with_its_key_and_contract_tests(spark_run):
+    log = spark_run["log"]
+    assert spark_run["returncode"] == 0, log[-6000:]
+    # the raw contract's build, the seeds, the SQL graph, the scorers, the marts downstream of the Python
+    # models: each passed with nothing skipped
+    done = [line for line in log.splitlines() if "Done. PASS=" in line]
+    assert len(done) == 5, log[-4000:]
+    assert all("ERROR=0" in line and "SKIP=0" in line for line in done), done
+    ran = dict(re.findall(r"\[pipeline\] (\w+) ran: (.*)", log))
+    assert set(ran) == {"dbt_seed", "dbt_build_sql", "dbt_build_scorers", "dbt_build_marts"}, ran
+    # every SQL model of the project (the Python models are the fit and the apply step)
+    manifest = json.loads(spark_run["manifest"].read_text())
+    sql_models = [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["language"] == "sql"
+    ]
+    built = sum(int(count) for summary in ran.values() for count in re.findall(r"(\d+) model\b", summary))
+    assert built == len(sql_models), ran
+    # key tests ran in each build, unit tests in none
+    for step in ("dbt_build_sql", "dbt_build_scorers", "dbt_build_marts"):
+        assert re.search(r"\d+ test\b", ran[step]) and "unit_test" not in ran[step], ran
 
 
-@needs_spark
+@pytest.mark.spark
+@pytest.mark.dbt
+def test_spark_raw_contract_build_and_its_tests_pass(spark_run):
+    assert "[spark-ci] raw contract build passed" in spark_run["log"], spark_run["log"][-6000:]
+    assert "unit_test" not in re.search(r"raw contract build ran: (.*)", spark_run["log"]).group(1)
+
+
+@pytest.mark.spark
+@pytest.mark.dbt
+@pytest.mark.parametrize("table", sorted(STAGING_COMPARED))
+def test_spark_raw_contract_equals_duckdb(spark_run, duckdb_messy: DbtRun, table: str):
+    _compare(_read(spark_run["kept"] / "messy" / table, table), duckdb_messy, table, STAGING_COMPARED[table])
+
+
 @pytest.mark.spark
 @pytest.mark.dbt
 @pytest.mark.parametrize("table", sorted(FEATURE_MARTS))
-def test_spark_marts_equal_duckdb(spark_build, demo_s_build: DbtRun, table: str):
-    assert spark_build["sql_code"] == 0, "the Spark SQL build failed: see the test above"
+def test_spark_marts_equal_duckdb(spark_run, demo_s_build: DbtRun, table: str):
     _compare(
-        spark_build[table],
+        _read(spark_run["kept"] / "s" / table, table),
         demo_s_build,
         table,
         FEATURE_MARTS[table],
@@ -328,37 +517,39 @@ def test_spark_marts_equal_duckdb(spark_build, demo_s_build: DbtRun, table: str)
     )
 
 
-@needs_spark
 @pytest.mark.spark
 @pytest.mark.dbt
-@pytest.mark.parametrize("table", sorted(COMPARED))
-def test_spark_equals_duckdb(spark_build, demo_s_build: DbtRun, table: str):
-    assert spark_build["fit_code"] == 0, spark_build["fit_log"][-4000:] or "the Spark SQL build failed"
-    assert spark_build["build_code"] == 0, spark_build["build_log"][-4000:]
-    _compare(spark_build[table], demo_s_build, table, COMPARED[table])
-
-
-@needs_spark
-@pytest.mark.spark
-@pytest.mark.dbt
-@pytest.mark.parametrize("table", sorted(STAGING_COMPARED))
-def test_spark_raw_contract_equals_duckdb(spark_staging, duckdb_messy: DbtRun, table: str):
-    _compare(spark_staging[table], duckdb_messy, table, STAGING_COMPARED[table])
-
-
-@needs_spark
-@pytest.mark.spark
-@pytest.mark.dbt
-def test_spark_raw_contract_build_and_its_tests_pass(spark_staging):
-    assert spark_staging["returncode"] == 0, spark_staging["log"][-4000:]
-
-
-@needs_spark
-@pytest.mark.spark
-@pytest.mark.dbt
-def test_spark_fit_read_every_row_and_the_scorers_tests_passed(spark_build):
-    assert spark_build["fit_code"] == 0, spark_build["fit_log"][-4000:] or "the Spark SQL build failed"
+def test_spark_fit_read_every_row(spark_run):
     # below spark_fit_max_rows the sample is every id: the same fit as the DuckDB build's
-    assert "{'customer_id': 1.0, 'lead_id': 1.0}" in spark_build["fit_log"]
-    assert "Completed successfully" in spark_build["build_log"]
-    assert "ERROR=0" in spark_build["build_log"] and "SKIP=0" in spark_build["build_log"]
+    assert "{'customer_id': 1.0, 'lead_id': 1.0}" in spark_run["log"], spark_run["log"][-6000:]
+
+
+@pytest.mark.spark
+@pytest.mark.dbt
+@pytest.mark.parametrize("table", sorted(MODEL_TABLES))
+def test_spark_model_tables_and_scorers_equal_duckdb(spark_run, demo_s_build: DbtRun, table: str):
+    _compare(_spark_table(spark_run, table), demo_s_build, table, MODEL_TABLES[table])
+
+
+@pytest.mark.spark
+@pytest.mark.dbt
+def test_a_tree_model_is_applied_with_map_in_pandas(spark_run, demo_s_build: DbtRun):
+    # at S with the default settings, histogram gradient boosting wins the purchase propensity model:
+    # its probability on Spark comes from the stored estimator applied by mapInPandas
+    chosen = dict(demo_s_build.query("select model_name, chosen_estimator from ml.scoring_model_metrics"))
+    assert chosen["purchase_propensity"] == "hist_gradient_boosting", (
+        "the tree path needs a tree winner: force one (var scoring_candidates) if the defaults change"
+    )
+    assert "purchase_propensity: stored fit" in spark_run["log"]
+    assert "HistGradientBoostingClassifier applied with mapInPandas" in spark_run["log"]
+
+
+@pytest.mark.spark
+@pytest.mark.dbt
+@pytest.mark.parametrize("table", sorted(DOWNSTREAM))
+def test_spark_downstream_equals_duckdb(spark_run, demo_s_build: DbtRun, table: str):
+    _compare_downstream(_spark_table(spark_run, table), demo_s_build, table, DOWNSTREAM[table])
+
+
+if __name__ == "__main__":  # the `spark_run` fixture's process
+    sys.exit(_spark_ci_run(*sys.argv[1:]))
