@@ -2,9 +2,10 @@
 
 What runs on Spark (the `spark_run` fixture runs this file as a script: `_spark_ci_run`):
 
-1. the raw contract on the messy-input fixture (a typo file, a capital L, null tokens, malformed lines,
-   duplicates, ...): the seeds, staging, the DQ marts and everything upstream of them, with their key and
-   contract tests; its tables are kept, then every Spark schema is dropped;
+1. with SPARK_TEST_RAW_CONTRACT=1 (`make test-spark`; not in `make test`: about 10 minutes on Spark, see
+   RAW_CONTRACT_ON_SPARK), the raw contract on the messy-input fixture (a typo file, a capital L, null
+   tokens, malformed lines, duplicates, ...): the seeds, staging, the DQ marts and everything upstream of
+   them, with their key and contract tests; its tables are kept, then every Spark schema is dropped;
 2. the S demo data (2,000 customers, 2,000 leads) from its raw files through every step of `audience
    pipeline --target spark --in-process --tests key --bridge-from <the DuckDB S build>`: the seeds, the
    SQL graph up to the feature marts, the fit on a sample, the SQL scorers, the apply step (`mapInPandas`
@@ -77,6 +78,13 @@ FEATURE_MARTS = {
 # the raw contract on Spark: the messy-input fixture through the seeds, staging and the DQ marts (with
 # everything upstream of them; cautious: a test that also reads an unselected model is left out)
 MESSY_RAW = PROJECT_DIR / "tests" / "fixtures" / "messy_input"
+# the raw contract part runs with SPARK_TEST_RAW_CONTRACT=1 (`make test-spark`), not in `make test`: on
+# Spark the messy input's base tables took 60-125 s each (3-7 s at S), about 10 minutes in all, over the
+# CI budget; the cause is not confirmed (likely the erasure masking's `in (subquery)` inside an `or`)
+RAW_CONTRACT_ON_SPARK = os.environ.get("SPARK_TEST_RAW_CONTRACT") == "1"
+needs_raw_contract = pytest.mark.skipif(
+    not RAW_CONTRACT_ON_SPARK, reason="the raw contract on Spark: SPARK_TEST_RAW_CONTRACT=1 (make test-spark)"
+)
 STAGING_SELECTION = [
     "--indirect-selection",
     "cautious",
@@ -266,17 +274,19 @@ def _spark_ci_run(raw_dir: str, messy_dir: str, duckdb_build: str, kept: str) ->
     warehouse = Path(os.environ["SPARK_WAREHOUSE_DIR"])
     session = spark_session()
     runner = dbtRunner()
-    # 1. the raw contract on the messy input; its tables kept, then a clean warehouse for the S build
-    os.environ["RAW_DATA_DIR"] = messy_dir
+    # 1. the raw contract on the messy input (when messy_dir is given); its tables kept, then a clean
+    # warehouse for the S build
+    os.environ["RAW_DATA_DIR"] = messy_dir or raw_dir
     contract_ok = runner.invoke(["parse", "--target", "spark"]).success
-    if contract_ok:
+    if contract_ok and messy_dir:
         exclusions = key_test_exclusions(load_manifest(target_path))
         result = runner.invoke(
             with_exclusions(["build", "--target", "spark", *STAGING_SELECTION], exclusions)
         )
         contract_ok = result.success
         print(f"[spark-ci] raw contract build ran: {summarize_run(result.result)}", flush=True)
-    print(f"[spark-ci] raw contract build {'passed' if contract_ok else 'failed'}", flush=True)
+    outcome = ("passed" if contract_ok else "failed") if messy_dir else "skipped (SPARK_TEST_RAW_CONTRACT)"
+    print(f"[spark-ci] raw contract build {outcome}", flush=True)
     _keep(warehouse, STAGING_COMPARED, Path(kept) / "messy")
     for database in session.catalog.listDatabases():
         if database.name != "default":
@@ -312,7 +322,7 @@ def spark_run(
         sys.executable,
         __file__,
         str(demo_s.raw_dir),
-        str(MESSY_RAW),
+        str(MESSY_RAW) if RAW_CONTRACT_ON_SPARK else "",
         str(duckdb_link),
         str(work / "kept"),
     ]
@@ -321,7 +331,8 @@ def spark_run(
         proc = subprocess.Popen(command, env=env, cwd=PROJECT_DIR, stdout=log, stderr=subprocess.STDOUT)
         try:
             duckdb_link.symlink_to(request.getfixturevalue("demo_s_build").warehouse)
-            request.getfixturevalue("duckdb_messy")
+            if RAW_CONTRACT_ON_SPARK:
+                request.getfixturevalue("duckdb_messy")
             returncode = proc.wait(timeout=45 * 60)
         finally:
             if proc.poll() is None:
@@ -492,6 +503,7 @@ def test_spark_builds_every_model_with_its_key_and_contract_tests(spark_run):
 
 @pytest.mark.spark
 @pytest.mark.dbt
+@needs_raw_contract
 def test_spark_raw_contract_build_and_its_tests_pass(spark_run):
     assert "[spark-ci] raw contract build passed" in spark_run["log"], spark_run["log"][-6000:]
     assert "unit_test" not in re.search(r"raw contract build ran: (.*)", spark_run["log"]).group(1)
@@ -500,6 +512,7 @@ def test_spark_raw_contract_build_and_its_tests_pass(spark_run):
 @pytest.mark.spark
 @pytest.mark.dbt
 @pytest.mark.parametrize("table", sorted(STAGING_COMPARED))
+@needs_raw_contract
 def test_spark_raw_contract_equals_duckdb(spark_run, duckdb_messy: DbtRun, table: str):
     _compare(_read(spark_run["kept"] / "messy" / table, table), duckdb_messy, table, STAGING_COMPARED[table])
 
