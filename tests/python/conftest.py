@@ -54,8 +54,9 @@ def _installed(module: str) -> bool:
 
 
 def require_spark() -> None:
-    """Skip a Spark test when pyspark, dbt-spark or Java is missing; under CI=true fail instead (CI
-    installs the `.[spark]` extra through `make test`, and Java 17 must be on the runner)."""
+    """Skip a Spark test when pyspark, dbt-spark or Java is missing; with SPARK_TESTS_REQUIRED=1 (`make
+    test-spark`, which installs the `.[spark]` extra) fail instead. `make test` does not install the extra:
+    with the Spark test it took 38 minutes on 2 cores, over the CI budget (README "Running on Apache Spark")."""
     missing = [
         name
         for name, found in (
@@ -67,7 +68,7 @@ def require_spark() -> None:
     ]
     if missing:
         message = f"Spark test: {', '.join(missing)} missing (`make spark-setup` installs the .[spark] extra)"
-        if os.environ.get("CI"):
+        if os.environ.get("SPARK_TESTS_REQUIRED") == "1":
             pytest.fail(message)
         pytest.skip(message)
 
