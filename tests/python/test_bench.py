@@ -92,10 +92,15 @@ def test_scaling_report_flags_a_model_whose_per_row_cost_grows() -> None:
             "models": [{"node": node, "seconds": seconds} for node, seconds in models.items()],
         }
 
-    smaller = figures("M", 1_000, {"linear": 2.0, "outgrew_memory": 2.0, "fixed_cost": 0.5, "only_small": 1})
-    larger = figures("L", 10_000, {"linear": 20.0, "outgrew_memory": 40.0, "fixed_cost": 0.6, "new": 9.0})
-    report = scaling_markdown(smaller, larger)
+    smaller = figures(
+        "M", 1_000, {"linear": 2.0, "outgrew_memory": 2.0, "fixed_cost": 0.5, "only_small": 1, "fit": 0.5}
+    )
+    larger = figures(
+        "L", 10_000, {"linear": 20.0, "outgrew_memory": 40.0, "fixed_cost": 0.6, "new": 9.0, "fit": 15.0}
+    )
+    report = scaling_markdown(smaller, larger, python_models={"fit"})
     assert "| linear | 2.0 | 20.0 | 1.00 |" in report
     assert "| outgrew_memory | 2.0 | 40.0 | 2.00 (over) |" in report
+    assert "| fit | 0.5 | 15.0 | 3.00 (Python model) |" in report
     assert "fixed_cost |" not in report and "| new |" not in report
-    assert "1 model(s) over 1.3; 1 model(s) under 2.0 s" in report
+    assert "1 SQL model(s) over 1.3; 1 model(s) under 2.0 s" in report
