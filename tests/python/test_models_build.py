@@ -12,7 +12,7 @@ import subprocess
 
 import pandas as pd
 import pytest
-from conftest import PROJECT_DIR, DbtRun, dbt_command, run_dbt
+from conftest import DbtRun, dbt_command, run_dbt
 from sklearn.metrics import adjusted_rand_score, roc_auc_score
 from warehouse_checks import assert_no_nan_or_infinity
 
@@ -114,11 +114,12 @@ def test_an_interrupted_build_then_a_rebuild_gives_identical_tables(demo_s, demo
     work = tmp_path / "rebuild"
     work.mkdir()
     shutil.copy(demo_s_build.warehouse, work / "warehouse.duckdb")
-    command, env = dbt_command(["build"], raw_dir=demo_s.raw_dir, work_dir=work)
+    command = dbt_command(["build"], raw_dir=demo_s.raw_dir, work_dir=work)
+    command.prepare()
     with subprocess.Popen(
-        command,
-        env={**env, "PYTHONUNBUFFERED": "1"},
-        cwd=PROJECT_DIR,
+        command.args,
+        env={**command.env, "PYTHONUNBUFFERED": "1"},
+        cwd=command.cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
