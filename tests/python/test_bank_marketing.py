@@ -147,6 +147,7 @@ def contract_build(source: pd.DataFrame, tmp_path_factory: pytest.TempPathFactor
         raw_dir=raw,
         work_dir=tmp_path_factory.mktemp("bank_build"),
         dbt_vars={"as_of_date": "2011-03-01"},
+        full_fit=True,  # the test compares the chosen family with the reference
     )
 
 
