@@ -7,18 +7,20 @@
     `relation` may be a CTE name. The feature lists come from `feature_registry` at run time; when
     both are empty (a fresh warehouse being compiled) the result is empty but typed. Call it at an
     indent of 4 (a CTE body): the SQL is laid out for that.
+    counted=true: each distinct value once per feature, with its rows (column value_rows): what the
+    bins count, grouped while the key is just (feature_name, value) (at L the long form is over 100M rows).
 -#}
 {% macro feature_values(relation, source_model, population, numeric_features, categorical_features,
-    feature_kind='feature') -%}
+    feature_kind='feature', counted=false) -%}
     {%- set parts = [] -%}
     {%- if numeric_features | length > 0 -%}
         {%- do parts.append(_feature_values_unpivot(
-            relation, source_model, population, numeric_features, feature_kind, 'numeric'
+            relation, source_model, population, numeric_features, feature_kind, 'numeric', counted
         )) -%}
     {%- endif -%}
     {%- if categorical_features | length > 0 -%}
         {%- do parts.append(_feature_values_unpivot(
-            relation, source_model, population, categorical_features, feature_kind, 'categorical'
+            relation, source_model, population, categorical_features, feature_kind, 'categorical', counted
         )) -%}
     {%- endif -%}
     {%- if parts | length == 0 -%}
@@ -29,7 +31,10 @@ select
         cast(null as varchar) as feature_kind,
         cast(null as varchar) as feature_role,
         cast(null as double) as numeric_value,
-        cast(null as varchar) as category
+        cast(null as varchar) as category{{ ',' if counted }}
+        {%- if counted %}
+        cast(null as bigint) as value_rows
+        {%- endif %}
     from {{ relation }}
     where false
     {%- else -%}
@@ -38,7 +43,7 @@ select
 {%- endmacro %}
 
 
-{% macro _feature_values_unpivot(relation, source_model, population, features, feature_kind, role) -%}
+{% macro _feature_values_unpivot(relation, source_model, population, features, feature_kind, role, counted) -%}
     {%- set value_type = 'double' if role == 'numeric' else 'varchar' -%}
 select
         '{{ population }}' as population,
@@ -47,7 +52,10 @@ select
         '{{ feature_kind }}' as feature_kind,
         '{{ role }}' as feature_role,
         {{ 'feature_value' if role == 'numeric' else 'cast(null as double)' }} as numeric_value,
-        {{ 'feature_value' if role == 'categorical' else 'cast(null as varchar)' }} as category
+        {{ 'feature_value' if role == 'categorical' else 'cast(null as varchar)' }} as category{{ ',' if counted }}
+        {%- if counted %}
+        count(*) as value_rows
+        {%- endif %}
     from (
         select
             {%- for feature in features %}
@@ -55,4 +63,20 @@ select
             {%- endfor %}
         from {{ relation }}
     ) unpivot include nulls (feature_value for feature_name in ({{ features | join(', ') }}))
+    {%- if counted %}
+    group by feature_name, feature_value
+    {%- endif %}
+{%- endmacro %}
+
+
+{#-
+    feature_values_union(populations, counted=false): feature_values of each population, union all;
+    `populations` is a list of [relation, source_model, population, numeric_features,
+    categorical_features, feature_kind]. Call it at an indent of 4 (a CTE body).
+-#}
+{% macro feature_values_union(populations, counted=false) -%}
+    {%- for population in populations -%}
+        {{ feature_values(*population, counted=counted) }}
+        {{- '\n    union all\n    ' if not loop.last }}
+    {%- endfor -%}
 {%- endmacro %}

@@ -26,6 +26,17 @@
     registry, 'feature_name', "model_name = 'lead_features' and feature_role = 'categorical'"
 ) %}
 
+{#- the populations binned: (relation, source_model, population, numeric, categorical, feature_kind) #}
+{%- set populations = [
+    ['customer_features', 'customer_features', 'current', customer_numeric, customer_categorical, 'feature'],
+    ['customer_features_training', 'customer_features', 'training', customer_numeric, customer_categorical, 'feature'],
+    ['open_leads', 'lead_features', 'current', lead_numeric, lead_categorical, 'feature'],
+    ['labelled_leads', 'lead_features', 'training', lead_numeric, lead_categorical, 'feature'],
+    ['customer_propensity_scores', 'customer_propensity_scores', 'current', ['probability'], [], 'score'],
+    ['open_lead_scores', 'lead_scores', 'current', ['probability'], [], 'score'],
+    ['labelled_lead_scores', 'lead_scores', 'training', ['probability'], [], 'score'],
+] %}
+
 with
 
 snapshot_dates as (
@@ -111,24 +122,14 @@ labelled_lead_scores as (
     where population = 'training'
 ),
 
+-- long form, one row per row and feature (macros/history/feature_values.sql): the edges' input
 feature_values as (
-    {{ feature_values('customer_features', 'customer_features', 'current', customer_numeric, customer_categorical) }}
-    union all
-    {{ feature_values(
-        'customer_features_training', 'customer_features', 'training', customer_numeric, customer_categorical
-    ) }}
-    union all
-    {{ feature_values('open_leads', 'lead_features', 'current', lead_numeric, lead_categorical) }}
-    union all
-    {{ feature_values('labelled_leads', 'lead_features', 'training', lead_numeric, lead_categorical) }}
-    union all
-    {{ feature_values(
-        'customer_propensity_scores', 'customer_propensity_scores', 'current', ['probability'], [], 'score'
-    ) }}
-    union all
-    {{ feature_values('open_lead_scores', 'lead_scores', 'current', ['probability'], [], 'score') }}
-    union all
-    {{ feature_values('labelled_lead_scores', 'lead_scores', 'training', ['probability'], [], 'score') }}
+    {{ feature_values_union(populations) }}
+),
+
+-- each distinct value once, with its rows: the bins are counted on these, not on every row
+value_counts as (
+    {{ feature_values_union(populations, counted=true) }}
 ),
 
 fitted_edges as (
@@ -223,16 +224,16 @@ with_edges as (
     select
         comparison_sides.comparison,
         comparison_sides.side,
-        feature_values.*,
+        value_counts.*,
         coalesce(edge_sets.edges, {{ empty_typed_list('double') }}) as edges
-    from feature_values
+    from value_counts
     inner join comparison_sides
-        on feature_values.population = comparison_sides.population
+        on value_counts.population = comparison_sides.population
     left join edge_sets
         on
             comparison_sides.comparison = edge_sets.comparison
-            and feature_values.source_model = edge_sets.source_model
-            and feature_values.feature_name = edge_sets.feature_name
+            and value_counts.source_model = edge_sets.source_model
+            and value_counts.feature_name = edge_sets.feature_name
 ),
 
 counted as (
@@ -251,7 +252,7 @@ counted as (
             else 1 + {{ count_list_below('edges', 'numeric_value') }}
         end as bin_index,
         category,
-        count(*) as value_rows
+        cast(sum(value_rows) as bigint) as value_rows
     from with_edges
     group by all
 ),
