@@ -13,3 +13,20 @@
     ) -%}
     {{ return(found.columns[0].values() | list) }}
 {%- endmacro %}
+
+
+{#-
+    relation_rows(relation, columns, where='true'): the rows (sorted by the columns) of some columns of a
+    model, read at run time like distinct_values; each row is read by column name (row['name']).
+    Returns [] while dbt parses and when the relation does not exist yet.
+-#}
+{% macro relation_rows(relation, columns, where='true') -%}
+    {%- if not execute or load_relation(relation) is none -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set found = run_query(
+        'select ' ~ columns | join(', ') ~ ' from ' ~ relation ~ ' where ' ~ where
+        ~ ' order by ' ~ columns | join(', ')
+    ) -%}
+    {{ return(found.rows | list) }}
+{%- endmacro %}

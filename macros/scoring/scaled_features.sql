@@ -44,11 +44,8 @@
                 scored_id,
                 source_feature,
                 raw_value,
-                coalesce(
-                    try_cast(raw_value as double),
-                    cast(try_cast(raw_value as boolean) as double)
-                ) as numeric_value,
-                coalesce(raw_value, '__missing__') as category_value
+                {{ preprocessing_numeric('raw_value') }} as numeric_value,
+                {{ preprocessing_category('raw_value') }} as category_value
             from feature_values
         ),
 
@@ -56,25 +53,14 @@
             select
                 typed_values.scored_id,
                 feature_params.output_feature,
-                case feature_params.transform
-                    when 'identity'
-                        then coalesce(typed_values.numeric_value, feature_params.impute_value)
-                    when 'log1p'
-                        then ln(1 + greatest(coalesce(typed_values.numeric_value, feature_params.impute_value), 0))
-                    when 'missing_indicator'
-                        then cast(typed_values.raw_value is null as double)
-                    when 'one_hot'
-                        then cast(
-                            case
-                                when feature_params.category = '__other__'
-                                    then not {{ list_contains_value(
-                                        'kept_categories.categories', 'typed_values.category_value'
-                                    ) }}
-                                else typed_values.category_value = feature_params.category
-                            end as double
-                        )
-                end as transformed_value,
-                feature_params.transform in ('identity', 'log1p') and typed_values.numeric_value is null
+                {{ preprocessing_transform(
+                    'feature_params.transform', 'typed_values.numeric_value', 'typed_values.raw_value',
+                    'feature_params.impute_value',
+                    "case when feature_params.category = '__other__' then not "
+                    ~ list_contains_value('kept_categories.categories', 'typed_values.category_value')
+                    ~ ' else typed_values.category_value = feature_params.category end'
+                ) }} as transformed_value,
+                {{ preprocessing_is_imputed('feature_params.transform', 'typed_values.numeric_value') }}
                     as is_imputed,
                 feature_params.center,
                 feature_params.scale
@@ -94,6 +80,175 @@
     )
 {%- endmacro %}
 
+
+
+{#-
+    The preprocessing of one value, shared by scaled_features (the parameters as columns) and
+    linear_predictors (the parameters' shape known when the model compiles), so the formula lives once:
+    preprocessing_numeric(raw_value): x as double from its text (booleans 0/1);
+    preprocessing_category(raw_value): x as a level ('__missing__' for null);
+    preprocessing_transform(transform, numeric_value, raw_value, impute_value, one_hot_match): the
+        transformed value before centring and scaling; one_hot_match is the condition of a one-hot column;
+        `transform` is a column (a case over the transforms) or a transform's name (its formula alone);
+    preprocessing_is_imputed(transform, numeric_value): a numeric value that was null and took impute_value.
+-#}
+{% macro preprocessing_numeric(raw_value) -%}
+    coalesce(try_cast({{ raw_value }} as double), cast(try_cast({{ raw_value }} as boolean) as double))
+{%- endmacro %}
+
+{% macro preprocessing_category(raw_value) -%}
+    coalesce({{ raw_value }}, '__missing__')
+{%- endmacro %}
+
+{% macro preprocessing_transform(transform, numeric_value, raw_value, impute_value, one_hot_match) -%}
+    {%- set formulas = {
+        'identity': 'coalesce(' ~ numeric_value ~ ', ' ~ impute_value ~ ')',
+        'log1p': 'ln(1 + greatest(coalesce(' ~ numeric_value ~ ', ' ~ impute_value ~ '), 0))',
+        'missing_indicator': 'cast(' ~ raw_value ~ ' is null as double)',
+        'one_hot': 'cast(' ~ one_hot_match ~ ' as double)',
+    } -%}
+    {%- if transform in formulas -%}
+        {{ formulas[transform] }}
+    {%- else -%}
+    case {{ transform }}
+        {%- for name, formula in formulas.items() %}
+        when '{{ name }}' then {{ formula }}
+        {%- endfor %}
+    end
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro preprocessing_is_imputed(transform, numeric_value) -%}
+    {{ transform }} in ('identity', 'log1p') and {{ numeric_value }} is null
+{%- endmacro %}
+
+
+{#-
+    linear_predictors(features, id_column, params, params_filter='true'): a logistic model's linear
+    predictor from its parameter table (`model_coefficients`: the scaled_features columns plus
+    coefficient and intercept): a subquery of (scored_id, eta, has_imputed_value), one row per row of
+    `features` (none when the filter selects no parameter), eta = intercept + sum(coefficient * z) with
+    the terms added as exact decimals (exact_sums.sql: the same value in any order).
+    DuckDB: one row per id, the terms added across columns: the output columns' names, transforms and
+    categories are read when the model compiles (as scaled_features reads its features), the numbers
+    (coefficients, centres, scales, imputed values) from the table at run time. No long form of
+    ids x output columns (114M rows at L) and no group by. DuckDB keeps decimal(38, 18) when it adds two;
+    Spark narrows the scale at each addition, so elsewhere the long form and an exact `sum` are used
+    (default__linear_predictors); both give the same value.
+-#}
+{% macro linear_predictors(features, id_column, params, params_filter='true') -%}
+    {{ return(adapter.dispatch('linear_predictors')(features, id_column, params, params_filter)) }}
+{%- endmacro %}
+
+{% macro default__linear_predictors(features, id_column, params, params_filter='true') -%}
+    (
+        select
+            scaled.scored_id,
+            any_value(coefficients.intercept)
+            + cast({{ exact_sum('coefficients.coefficient * scaled.scaled_value') }} as double) as eta,
+            bool_or(scaled.is_imputed) as has_imputed_value
+        from {{ scaled_features(features, id_column, params, params_filter) }} as scaled
+        inner join (select * from {{ params }} where {{ params_filter }}) as coefficients
+            on scaled.output_feature = coefficients.output_feature
+        group by scaled.scored_id
+    )
+{%- endmacro %}
+
+{% macro duckdb__linear_predictors(features, id_column, params, params_filter='true') -%}
+    {%- set outputs = relation_rows(params, ['output_feature', 'source_feature', 'transform', 'category'], params_filter) -%}
+    {%- set sources = outputs | map(attribute='source_feature') | unique | sort | list -%}
+    {%- if not outputs %}
+    (
+        select
+            cast(null as {{ text_type() }}) as scored_id,
+            cast(null as double) as eta,
+            cast(null as boolean) as has_imputed_value
+        where false
+    )
+    {%- else %}
+    (
+        with
+
+        parameters as (
+            select
+                max(intercept) as intercept,
+                count(*) as parameter_rows,
+                {%- for output in outputs %}
+                {%- set feature = "output_feature = '" ~ (output['output_feature'] | replace("'", "''")) ~ "'" %}
+                max(impute_value) filter (where {{ feature }}) as impute_value_{{ loop.index }},
+                max(center) filter (where {{ feature }}) as center_{{ loop.index }},
+                max(scale) filter (where {{ feature }}) as scale_{{ loop.index }},
+                max(coefficient) filter (where {{ feature }}) as coefficient_{{ loop.index }}{{ ',' if not loop.last }}
+                {%- endfor %}
+            from {{ params }}
+            where {{ params_filter }}
+        ),
+
+        raw_values as (
+            select
+                {{ id_column }} as scored_id,
+                {%- for source in sources %}
+                cast({{ adapter.quote(source) }} as {{ text_type() }}) as raw_value_{{ loop.index }}{{ ',' if not loop.last }}
+                {%- endfor %}
+            from {{ features }}
+        ),
+
+        typed_values as (
+            select
+                scored_id,
+                {%- for source in sources %}
+                raw_value_{{ loop.index }},
+                {{ preprocessing_numeric('raw_value_' ~ loop.index) }} as numeric_value_{{ loop.index }},
+                {{ preprocessing_category('raw_value_' ~ loop.index) }} as category_value_{{ loop.index }}{{ ',' if not loop.last }}
+                {%- endfor %}
+            from raw_values
+        ),
+
+        terms as (
+            select
+                typed_values.scored_id,
+                parameters.intercept,
+                {%- set imputed = [] %}
+                {%- for output in outputs %}
+                {%- set i = loop.index %}
+                {%- set s = sources.index(output['source_feature']) + 1 %}
+                {%- if output['category'] == '__other__' %}
+                {%- set kept = outputs
+                    | selectattr('source_feature', 'equalto', output['source_feature'])
+                    | selectattr('transform', 'equalto', 'one_hot')
+                    | map(attribute='category') | reject('equalto', '__other__') | reject('none') | list %}
+                {%- set match = 'true' if not kept else 'typed_values.category_value_' ~ s ~ " not in ('"
+                    ~ (kept | map('replace', "'", "''") | join("', '")) ~ "')" %}
+                {%- else %}
+                {%- set match = 'typed_values.category_value_' ~ s ~ " = '"
+                    ~ ((output['category'] or '') | replace("'", "''")) ~ "'" %}
+                {%- endif %}
+                {%- if output['transform'] in ('identity', 'log1p') %}
+                {%- do imputed.append('typed_values.numeric_value_' ~ s ~ ' is null') %}
+                {%- endif %}
+                cast(parameters.coefficient_{{ i }} * (({{ preprocessing_transform(
+                    output['transform'], 'typed_values.numeric_value_' ~ s, 'typed_values.raw_value_' ~ s,
+                    'parameters.impute_value_' ~ i, match
+                ) }} - parameters.center_{{ i }}) / parameters.scale_{{ i }}) as decimal(38, 18)) as term_{{ i }},
+                {%- endfor %}
+                {{ (imputed | unique | list | join(' or ')) if imputed else 'false' }} as has_imputed_value
+            from typed_values
+            cross join parameters
+            where parameters.parameter_rows > 0
+        )
+
+        select
+            scored_id,
+            intercept + cast(
+                {%- for output in outputs %}
+                term_{{ loop.index }}{{ ' +' if not loop.last }}
+                {%- endfor %}
+            as double) as eta,
+            has_imputed_value
+        from terms
+    )
+    {%- endif %}
+{%- endmacro %}
 
 
 {#-

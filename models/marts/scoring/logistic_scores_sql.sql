@@ -3,57 +3,27 @@
 -- model's preprocessing (macro scaled_features). Equals the Python logistic_probability within 1e-9
 -- (with var scoring_imputation: iterative, on the rows without an imputed value: SQL imputes the
 -- median). The terms are summed as exact decimals (portable, and order-independent: the same value on
--- every build whatever the thread scheduling).
+-- every build whatever the thread scheduling); macro linear_predictors (macros/scoring/scaled_features.sql).
 with
 
-coefficients as (
-    select * from {{ ref('model_coefficients') }}
-),
-
-lead_scaled as (
-    select * from {{ scaled_features(
-        ref('lead_features'), 'lead_id', ref('model_coefficients'), "model_name = 'lead_conversion'"
-    ) }}
-),
-
-customer_scaled as (
-    select * from {{ scaled_features(
-        ref('customer_features'), 'customer_id', ref('model_coefficients'),
-        "model_name = 'purchase_propensity'"
-    ) }}
-),
-
-scaled as (
+linear_predictors as (
     select
         'lead_conversion' as model_name,
         scored_id,
-        output_feature,
-        scaled_value,
-        is_imputed
-    from lead_scaled
+        eta,
+        has_imputed_value
+    from {{ linear_predictors(
+        ref('lead_features'), 'lead_id', ref('model_coefficients'), "model_name = 'lead_conversion'"
+    ) }}
     union all
     select
         'purchase_propensity' as model_name,
         scored_id,
-        output_feature,
-        scaled_value,
-        is_imputed
-    from customer_scaled
-),
-
-linear_predictors as (
-    select
-        scaled.model_name,
-        scaled.scored_id,
-        any_value(coefficients.intercept)
-        + cast({{ exact_sum('coefficients.coefficient * scaled.scaled_value') }} as double) as eta,
-        bool_or(scaled.is_imputed) as has_imputed_value
-    from scaled
-    inner join coefficients
-        on
-            scaled.model_name = coefficients.model_name
-            and scaled.output_feature = coefficients.output_feature
-    group by scaled.model_name, scaled.scored_id
+        eta,
+        has_imputed_value
+    from {{ linear_predictors(
+        ref('customer_features'), 'customer_id', ref('model_coefficients'), "model_name = 'purchase_propensity'"
+    ) }}
 )
 
 select
