@@ -124,17 +124,105 @@
 
 
 {#-
+    scaled_feature_outputs(params, params_filter='true'): the parameter table's output columns, read when
+    the model compiles (rows with output_feature, source_feature, transform, category, in that order;
+    [] while dbt parses or before the table exists). Column i of scaled_feature_columns is row i.
+
+    scaled_feature_columns(features, id_column, params, params_filter='true'): the preprocessing of
+    scaled_features with one row per row of `features` and one column per output column: a subquery of
+    (scored_id, scaled_value_1 .. scaled_value_n, has_imputed_value). The names, transforms and
+    categories come from scaled_feature_outputs, the numbers (imputed values, centres, scales) from the
+    table at run time; the values are those of scaled_features to the last bit. DuckDB only (the
+    callers' default__ implementations use scaled_features).
+-#}
+{% macro scaled_feature_outputs(params, params_filter='true') -%}
+    {{ return(relation_rows(params, ['output_feature', 'source_feature', 'transform', 'category'], params_filter)) }}
+{%- endmacro %}
+
+{% macro _output_filter(output) -%}
+    output_feature = '{{ output['output_feature'] | replace("'", "''") }}'
+{%- endmacro %}
+
+{% macro scaled_feature_columns(features, id_column, params, params_filter='true') -%}
+    {%- set outputs = scaled_feature_outputs(params, params_filter) -%}
+    {%- set sources = outputs | map(attribute='source_feature') | unique | sort | list -%}
+    (
+        with
+
+        parameters as (
+            select
+                {%- for output in outputs %}
+                max(impute_value) filter (where {{ _output_filter(output) }}) as impute_value_{{ loop.index }},
+                max(center) filter (where {{ _output_filter(output) }}) as center_{{ loop.index }},
+                max(scale) filter (where {{ _output_filter(output) }}) as scale_{{ loop.index }},
+                {%- endfor %}
+                count(*) as parameter_rows
+            from {{ params }}
+            where {{ params_filter }}
+        ),
+
+        raw_values as (
+            select
+                {%- for source in sources %}
+                cast({{ adapter.quote(source) }} as {{ text_type() }}) as raw_value_{{ loop.index }},
+                {%- endfor %}
+                {{ id_column }} as scored_id
+            from {{ features }}
+        ),
+
+        typed_values as (
+            select
+                {%- for source in sources %}
+                raw_value_{{ loop.index }},
+                {{ preprocessing_numeric('raw_value_' ~ loop.index) }} as numeric_value_{{ loop.index }},
+                {{ preprocessing_category('raw_value_' ~ loop.index) }} as category_value_{{ loop.index }},
+                {%- endfor %}
+                scored_id
+            from raw_values
+        )
+
+        select
+            typed_values.scored_id,
+            {%- set imputed = [] %}
+            {%- for output in outputs %}
+            {%- set i = loop.index %}
+            {%- set s = sources.index(output['source_feature']) + 1 %}
+            {%- if output['category'] == '__other__' %}
+            {%- set kept = outputs
+                | selectattr('source_feature', 'equalto', output['source_feature'])
+                | selectattr('transform', 'equalto', 'one_hot')
+                | map(attribute='category') | reject('equalto', '__other__') | reject('none') | list %}
+            {%- set match = 'true' if not kept else 'typed_values.category_value_' ~ s ~ " not in ('"
+                ~ (kept | map('replace', "'", "''") | join("', '")) ~ "')" %}
+            {%- else %}
+            {%- set match = 'typed_values.category_value_' ~ s ~ " = '"
+                ~ ((output['category'] or '') | replace("'", "''")) ~ "'" %}
+            {%- endif %}
+            {%- if output['transform'] in ('identity', 'log1p') %}
+            {%- do imputed.append('typed_values.numeric_value_' ~ s ~ ' is null') %}
+            {%- endif %}
+            ({{ preprocessing_transform(
+                output['transform'], 'typed_values.numeric_value_' ~ s, 'typed_values.raw_value_' ~ s,
+                'parameters.impute_value_' ~ i, match
+            ) }} - parameters.center_{{ i }}) / parameters.scale_{{ i }} as scaled_value_{{ i }},
+            {%- endfor %}
+            {{ (imputed | unique | list | join(' or ')) if imputed else 'false' }} as has_imputed_value
+        from typed_values
+        cross join parameters
+        where parameters.parameter_rows > 0
+    )
+{%- endmacro %}
+
+
+{#-
     linear_predictors(features, id_column, params, params_filter='true'): a logistic model's linear
     predictor from its parameter table (`model_coefficients`: the scaled_features columns plus
     coefficient and intercept): a subquery of (scored_id, eta, has_imputed_value), one row per row of
     `features` (none when the filter selects no parameter), eta = intercept + sum(coefficient * z) with
     the terms added as exact decimals (exact_sums.sql: the same value in any order).
-    DuckDB: one row per id, the terms added across columns: the output columns' names, transforms and
-    categories are read when the model compiles (as scaled_features reads its features), the numbers
-    (coefficients, centres, scales, imputed values) from the table at run time. No long form of
-    ids x output columns (114M rows at L) and no group by. DuckDB keeps decimal(38, 18) when it adds two;
-    Spark narrows the scale at each addition, so elsewhere the long form and an exact `sum` are used
-    (default__linear_predictors); both give the same value.
+    DuckDB: across the columns of scaled_feature_columns (no long form of ids x output columns, 114M rows
+    at L, and no group by). DuckDB keeps decimal(38, 18) when it adds two; Spark narrows the scale at each
+    addition, so elsewhere the long form and an exact `sum` are used (default__); both give the same value.
 -#}
 {% macro linear_predictors(features, id_column, params, params_filter='true') -%}
     {{ return(adapter.dispatch('linear_predictors')(features, id_column, params, params_filter)) }}
@@ -155,8 +243,7 @@
 {%- endmacro %}
 
 {% macro duckdb__linear_predictors(features, id_column, params, params_filter='true') -%}
-    {%- set outputs = relation_rows(params, ['output_feature', 'source_feature', 'transform', 'category'], params_filter) -%}
-    {%- set sources = outputs | map(attribute='source_feature') | unique | sort | list -%}
+    {%- set outputs = scaled_feature_outputs(params, params_filter) -%}
     {%- if not outputs %}
     (
         select
@@ -167,85 +254,89 @@
     )
     {%- else %}
     (
-        with
-
-        parameters as (
-            select
-                max(intercept) as intercept,
-                count(*) as parameter_rows,
-                {%- for output in outputs %}
-                {%- set feature = "output_feature = '" ~ (output['output_feature'] | replace("'", "''")) ~ "'" %}
-                max(impute_value) filter (where {{ feature }}) as impute_value_{{ loop.index }},
-                max(center) filter (where {{ feature }}) as center_{{ loop.index }},
-                max(scale) filter (where {{ feature }}) as scale_{{ loop.index }},
-                max(coefficient) filter (where {{ feature }}) as coefficient_{{ loop.index }}{{ ',' if not loop.last }}
-                {%- endfor %}
-            from {{ params }}
-            where {{ params_filter }}
-        ),
-
-        raw_values as (
-            select
-                {{ id_column }} as scored_id,
-                {%- for source in sources %}
-                cast({{ adapter.quote(source) }} as {{ text_type() }}) as raw_value_{{ loop.index }}{{ ',' if not loop.last }}
-                {%- endfor %}
-            from {{ features }}
-        ),
-
-        typed_values as (
-            select
-                scored_id,
-                {%- for source in sources %}
-                raw_value_{{ loop.index }},
-                {{ preprocessing_numeric('raw_value_' ~ loop.index) }} as numeric_value_{{ loop.index }},
-                {{ preprocessing_category('raw_value_' ~ loop.index) }} as category_value_{{ loop.index }}{{ ',' if not loop.last }}
-                {%- endfor %}
-            from raw_values
-        ),
-
-        terms as (
-            select
-                typed_values.scored_id,
-                parameters.intercept,
-                {%- set imputed = [] %}
-                {%- for output in outputs %}
-                {%- set i = loop.index %}
-                {%- set s = sources.index(output['source_feature']) + 1 %}
-                {%- if output['category'] == '__other__' %}
-                {%- set kept = outputs
-                    | selectattr('source_feature', 'equalto', output['source_feature'])
-                    | selectattr('transform', 'equalto', 'one_hot')
-                    | map(attribute='category') | reject('equalto', '__other__') | reject('none') | list %}
-                {%- set match = 'true' if not kept else 'typed_values.category_value_' ~ s ~ " not in ('"
-                    ~ (kept | map('replace', "'", "''") | join("', '")) ~ "')" %}
-                {%- else %}
-                {%- set match = 'typed_values.category_value_' ~ s ~ " = '"
-                    ~ ((output['category'] or '') | replace("'", "''")) ~ "'" %}
-                {%- endif %}
-                {%- if output['transform'] in ('identity', 'log1p') %}
-                {%- do imputed.append('typed_values.numeric_value_' ~ s ~ ' is null') %}
-                {%- endif %}
-                cast(parameters.coefficient_{{ i }} * (({{ preprocessing_transform(
-                    output['transform'], 'typed_values.numeric_value_' ~ s, 'typed_values.raw_value_' ~ s,
-                    'parameters.impute_value_' ~ i, match
-                ) }} - parameters.center_{{ i }}) / parameters.scale_{{ i }}) as decimal(38, 18)) as term_{{ i }},
-                {%- endfor %}
-                {{ (imputed | unique | list | join(' or ')) if imputed else 'false' }} as has_imputed_value
-            from typed_values
-            cross join parameters
-            where parameters.parameter_rows > 0
-        )
-
         select
-            scored_id,
-            intercept + cast(
+            scaled.scored_id,
+            coefficients.intercept + cast(
                 {%- for output in outputs %}
-                term_{{ loop.index }}{{ ' +' if not loop.last }}
+                cast(coefficients.coefficient_{{ loop.index }} * scaled.scaled_value_{{ loop.index }}
+                    as decimal(38, 18)){{ ' +' if not loop.last }}
                 {%- endfor %}
             as double) as eta,
-            has_imputed_value
-        from terms
+            scaled.has_imputed_value
+        from {{ scaled_feature_columns(features, id_column, params, params_filter) }} as scaled
+        cross join (
+            select
+                {%- for output in outputs %}
+                max(coefficient) filter (where {{ _output_filter(output) }}) as coefficient_{{ loop.index }},
+                {%- endfor %}
+                max(intercept) as intercept
+            from {{ params }}
+            where {{ params_filter }}
+        ) as coefficients
+    )
+    {%- endif %}
+{%- endmacro %}
+
+
+{#-
+    nearest_centroid_distances(features, id_column, params, centroids): the Euclidean distance of every
+    row of `features`, preprocessed by `params` (`segment_scaler_params`), to every centroid of
+    `centroids` (`segment_centroids`: segment_id, feature, scaled_value): a subquery of (scored_id,
+    segment_id, distance_to_centroid). The squared differences are added as exact decimals, the square
+    root taken once in double. DuckDB: across the columns of scaled_feature_columns, against one row per
+    centroid; elsewhere the long form and an exact `sum` (default__, see linear_predictors); same values.
+-#}
+{% macro nearest_centroid_distances(features, id_column, params, centroids) -%}
+    {{ return(adapter.dispatch('nearest_centroid_distances')(features, id_column, params, centroids)) }}
+{%- endmacro %}
+
+{% macro default__nearest_centroid_distances(features, id_column, params, centroids) -%}
+    (
+        select
+            scaled.scored_id,
+            centroids.segment_id,
+            sqrt(cast({{ exact_sum('power(scaled.scaled_value - centroids.scaled_value, 2)') }} as double))
+                as distance_to_centroid
+        from {{ scaled_features(features, id_column, params) }} as scaled
+        inner join {{ centroids }} as centroids
+            on scaled.output_feature = centroids.feature
+        group by scaled.scored_id, centroids.segment_id
+    )
+{%- endmacro %}
+
+{% macro duckdb__nearest_centroid_distances(features, id_column, params, centroids) -%}
+    {%- set outputs = scaled_feature_outputs(params) -%}
+    {%- if not outputs %}
+    (
+        select
+            cast(null as {{ text_type() }}) as scored_id,
+            segment_id,
+            cast(null as double) as distance_to_centroid
+        from {{ centroids }}
+        where false
+    )
+    {%- else %}
+    (
+        select
+            scaled.scored_id,
+            centroids.segment_id,
+            sqrt(cast(
+                {%- for output in outputs %}
+                cast(power(scaled.scaled_value_{{ loop.index }} - centroids.scaled_value_{{ loop.index }}, 2)
+                    as decimal(38, 18)){{ ' +' if not loop.last }}
+                {%- endfor %}
+            as double)) as distance_to_centroid
+        from {{ scaled_feature_columns(features, id_column, params) }} as scaled
+        cross join (
+            select
+                segment_id,
+                {%- for output in outputs %}
+                max(scaled_value) filter (where feature = '{{ output['output_feature'] | replace("'", "''") }}')
+                    as scaled_value_{{ loop.index }}{{ ',' if not loop.last }}
+                {%- endfor %}
+            from {{ centroids }}
+            group by segment_id
+        ) as centroids
     )
     {%- endif %}
 {%- endmacro %}

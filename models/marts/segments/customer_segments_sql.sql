@@ -2,27 +2,18 @@
 -- (segment_scaler_params + segment_centroids): the segmentation applied without Python, e.g. on
 -- another engine. Agrees with the Python assignment except on exact distance ties (ties -> smaller id).
 -- The squared differences are summed as exact decimals (portable SQL, and order-independent: the same
--- distance on every build whatever the thread scheduling); the square root is taken once, in double.
+-- distance on every build whatever the thread scheduling); the square root is taken once, in double
+-- (macro nearest_centroid_distances, macros/scoring/scaled_features.sql).
 with
-
-centroids as (
-    select * from {{ ref('segment_centroids') }}
-),
-
-scaled as (
-    select * from {{ scaled_features(ref('customer_features'), 'customer_id', ref('segment_scaler_params')) }}
-),
 
 distances as (
     select
-        scaled.scored_id as customer_id,
-        centroids.segment_id,
-        sqrt(cast({{ exact_sum('power(scaled.scaled_value - centroids.scaled_value, 2)') }} as double))
-            as distance_to_centroid
-    from scaled
-    inner join centroids
-        on scaled.output_feature = centroids.feature
-    group by scaled.scored_id, centroids.segment_id
+        scored_id as customer_id,
+        segment_id,
+        distance_to_centroid
+    from {{ nearest_centroid_distances(
+        ref('customer_features'), 'customer_id', ref('segment_scaler_params'), ref('segment_centroids')
+    ) }}
 )
 
 select
