@@ -5,13 +5,10 @@
     exist yet (a fresh warehouse being compiled, e.g. by sqlfluff), so compiling never needs data.
 -#}
 {% macro distinct_values(relation, column, where='true') -%}
-    {%- if not execute or load_relation(relation) is none -%}
-        {{ return([]) }}
-    {%- endif -%}
-    {%- set found = run_query(
-        'select distinct ' ~ column ~ ' from ' ~ relation ~ ' where ' ~ where ~ ' order by 1'
+    {%- set found = _relation_query(
+        relation, 'select distinct ' ~ column ~ ' from ' ~ relation ~ ' where ' ~ where ~ ' order by 1'
     ) -%}
-    {{ return(found.columns[0].values() | list) }}
+    {{ return(found.columns[0].values() | list if found is not none else []) }}
 {%- endmacro %}
 
 
@@ -21,12 +18,19 @@
     Returns [] while dbt parses and when the relation does not exist yet.
 -#}
 {% macro relation_rows(relation, columns, where='true') -%}
-    {%- if not execute or load_relation(relation) is none -%}
-        {{ return([]) }}
-    {%- endif -%}
-    {%- set found = run_query(
+    {%- set found = _relation_query(
+        relation,
         'select ' ~ columns | join(', ') ~ ' from ' ~ relation ~ ' where ' ~ where
         ~ ' order by ' ~ columns | join(', ')
     ) -%}
-    {{ return(found.rows | list) }}
+    {{ return(found.rows | list if found is not none else []) }}
+{%- endmacro %}
+
+
+{#- _relation_query(relation, sql): the agate table of `sql`, or none while dbt parses or before `relation` exists. -#}
+{% macro _relation_query(relation, sql) -%}
+    {%- if not execute or load_relation(relation) is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(run_query(sql)) }}
 {%- endmacro %}
