@@ -63,7 +63,8 @@
 
 {#-
     set_erased_subject_keys(): the post-hook of the erasure view: on Spark, sets this invocation's variable
-    of erased keys for the base models (above); empty on DuckDB (no statement runs).
+    of erased keys for the base models (above), when erasure is active (a request file: otherwise no
+    base model reads it); empty on DuckDB (no statement runs).
 -#}
 {% macro set_erased_subject_keys() -%}
     {{ return(adapter.dispatch('set_erased_subject_keys')()) }}
@@ -73,7 +74,7 @@
 {%- endmacro %}
 
 {% macro spark__set_erased_subject_keys() -%}
-    {%- if execute -%}
+    {%- if erasure_is_active() -%}
         {%- set name = spark_erased_keys_variable() -%}
         {%- do spark_set_erased_keys(name, this) -%}
         {%- do run_query('create or replace temporary view ' ~ name ~ '_set as select true as is_set') -%}
