@@ -131,6 +131,8 @@
 {% macro spark__drop_staged_steps() -%}
     {%- if spark_stages_model() -%}
         {%- do run_query('drop temporary variable if exists ' ~ spark_erased_keys_variable(per_model=true)) -%}
-        {%- do run_query('drop table if exists ' ~ spark_step_relation('typed')) -%}
+        {%- if var('spark_stage_typed_rows', false) -%}
+            {%- do run_query('drop table if exists ' ~ spark_step_relation('typed')) -%}
+        {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
