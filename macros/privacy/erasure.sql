@@ -110,7 +110,7 @@ erased_keys as materialized (
     select
         erasure_key_type,
         erasure_key
-    from {{ ref('stg_crm__erased_subjects') }}
+    from {{ erased_subjects_relation() }}
 )
 {%- for column in plan.linked %},
 
@@ -141,6 +141,20 @@ erased_parent_{{ column.name }} as materialized (
     where parent_rows.{{ column.name }} is not null and {{ erasure_direct_condition(parent_plan.direct) }}
 )
 {%- endfor %}
+{%- endmacro %}
+
+
+{#-
+    The relation a base model reads the erased keys from: the view `stg_crm__erased_subjects`; on Spark
+    its keys as a session variable, set once per invocation (spark__erased_subjects_relation,
+    macros/raw/spark_staging.sql).
+-#}
+{% macro erased_subjects_relation() -%}
+    {{ return(adapter.dispatch('erased_subjects_relation')()) }}
+{%- endmacro %}
+
+{% macro default__erased_subjects_relation() -%}
+    {{ return(ref('stg_crm__erased_subjects')) }}
 {%- endmacro %}
 
 

@@ -3,7 +3,7 @@
 -- customer and lead files whenever a base model builds, and is never stored in the warehouse file.
 -- A request's subject: its id (customers known only from orders too) and its email, and every customer
 -- and lead record whose normalized email is one of them (merged duplicates, a lead who is also a customer).
-{{ config(materialized='view', schema='restricted') }}
+{{ config(materialized='view', schema='restricted', post_hook="{{ set_erased_subject_keys() }}") }}
 
 with
 

@@ -1,4 +1,6 @@
-{{ config(materialized='table', pre_hook="{{ raw_rejects_scan('consents') }}") }}
+{{ config(
+    materialized='table', pre_hook="{{ raw_rejects_scan('consents') }}", post_hook="{{ drop_staged_steps() }}"
+) }}
 
 with
 

@@ -1,4 +1,6 @@
-{{ config(materialized='table', pre_hook="{{ raw_rejects_scan('leads') }}") }}
+{{ config(
+    materialized='table', pre_hook="{{ raw_rejects_scan('leads') }}", post_hook="{{ drop_staged_steps() }}"
+) }}
 
 with
 

@@ -1,4 +1,6 @@
-{{ config(materialized='table', pre_hook="{{ raw_rejects_scan('survey_responses') }}") }}
+{{ config(
+    materialized='table', pre_hook="{{ raw_rejects_scan('survey_responses') }}", post_hook="{{ drop_staged_steps() }}"
+) }}
 
 with
 

@@ -1,4 +1,6 @@
-{{ config(materialized='table', pre_hook="{{ raw_rejects_scan('traits') }}") }}
+{{ config(
+    materialized='table', pre_hook="{{ raw_rejects_scan('traits') }}", post_hook="{{ drop_staged_steps() }}"
+) }}
 
 with
 

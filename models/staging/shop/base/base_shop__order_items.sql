@@ -1,4 +1,6 @@
-{{ config(materialized='table', pre_hook="{{ raw_rejects_scan('order_items') }}") }}
+{{ config(
+    materialized='table', pre_hook="{{ raw_rejects_scan('order_items') }}", post_hook="{{ drop_staged_steps() }}"
+) }}
 
 with
 

@@ -1,4 +1,6 @@
-{{ config(materialized='table', pre_hook="{{ raw_rejects_scan('orders') }}") }}
+{{ config(
+    materialized='table', pre_hook="{{ raw_rejects_scan('orders') }}", post_hook="{{ drop_staged_steps() }}"
+) }}
 
 with
 

@@ -1,6 +1,7 @@
 {{ config(
     materialized=event_materialization(), incremental_strategy='delete+insert', unique_key='event_id',
-    pre_hook=["{{ raw_rejects_scan('web_events') }}", "{{ incremental_reset() }}"]
+    pre_hook=["{{ raw_rejects_scan('web_events') }}", "{{ incremental_reset() }}"],
+    post_hook="{{ drop_staged_steps() }}"
 ) }}
 
 -- incremental: the raw files not loaded yet, and the loaded rows that share an event_id with them
