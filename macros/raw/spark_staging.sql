@@ -90,7 +90,7 @@
 {% macro spark__typed_raw_rows(source_name, table_name, with_malformed=true) -%}
     {%- set ctes = typed_raw_row_ctes(source_name, table_name, with_malformed) -%}
     {%- if not spark_stages_model() or table_name == erasure_requests_table()[1]
-            or not var('spark_stage_typed_rows', false) -%}
+            or not var('spark_stage_typed_rows') -%}
         {{ return(ctes) }}
     {%- endif -%}
     {%- set staged = spark_step_relation('typed') -%}
@@ -131,7 +131,7 @@
 {% macro spark__drop_staged_steps() -%}
     {%- if spark_stages_model() -%}
         {%- do run_query('drop temporary variable if exists ' ~ spark_erased_keys_variable(per_model=true)) -%}
-        {%- if var('spark_stage_typed_rows', false) -%}
+        {%- if var('spark_stage_typed_rows') -%}
             {%- do run_query('drop table if exists ' ~ spark_step_relation('typed')) -%}
         {%- endif -%}
     {%- endif -%}
