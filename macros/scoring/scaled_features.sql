@@ -14,7 +14,9 @@
     x is read as double for numeric transforms (booleans as 0/1) and as text for one_hot, exactly as
     audience.preprocessing.Preprocessor.transform does. The feature list comes from the parameter
     table at run time; the SQL itself is plain (union all, joins, case), portable to other engines.
-    Used by every SQL scorer (nearest centroid, logistic), so the formula lives here only.
+    The SQL scorers use it on Spark (default__ implementations of linear_predictors and
+    nearest_centroid_distances); on DuckDB they use scaled_feature_columns, the same values across columns.
+    Both take the formula from the preprocessing_* macros below, its one place.
 -#}
 {% macro scaled_features(features, id_column, params, params_filter='true') -%}
     {%- set source_features = distinct_values(params, 'source_feature', params_filter) -%}
