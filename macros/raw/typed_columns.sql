@@ -325,22 +325,7 @@
 {%- endmacro %}
 
 
-{#-
-    typed_raw_rows dispatches: on DuckDB it is typed_raw_row_ctes below, as is; on Spark the CTEs are
-    staged in a table first (spark__typed_raw_rows, macros/raw/spark_staging.sql), so the model's plan
-    stays small.
--#}
 {% macro typed_raw_rows(source_name, table_name, with_malformed=true) -%}
-    {{ return(adapter.dispatch('typed_raw_rows')(source_name, table_name, with_malformed)) }}
-{%- endmacro %}
-
-{% macro default__typed_raw_rows(source_name, table_name, with_malformed=true) -%}
-    {{ return(typed_raw_row_ctes(source_name, table_name, with_malformed)) }}
-{%- endmacro %}
-
-
-{#- The CTEs raw_source .. typed of typed_raw_rows (documented above), as SQL text. -#}
-{% macro typed_raw_row_ctes(source_name, table_name, with_malformed=true) -%}
     {#- every base model depends on the thresholds, whether or not the contract gives it outlier columns -#}
     {%- do ref('stg_raw__outlier_thresholds') -%}
     {#- the contract table, for lineage and docs -#}
